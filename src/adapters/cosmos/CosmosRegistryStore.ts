@@ -1,0 +1,175 @@
+import type { Container, ItemDefinition } from '@azure/cosmos';
+import type { DeviceDraft, DeviceIdentity } from '../../domain/identity/DeviceIdentity';
+import type { ModuleDraft, ModuleIdentity } from '../../domain/identity/ModuleIdentity';
+import type { Page, RegistryStore } from '../../ports/RegistryStore';
+import { toCosmosEtag, toWireEtag } from './cosmosEtag';
+import {
+  DEVICE_DOCUMENT_ID,
+  deviceDocument,
+  moduleDocument,
+  moduleDocumentId,
+  type DeviceDocument,
+  type ModuleDocument,
+} from './identityDocuments';
+import { isCosmosNotFound, translateCosmosError } from './translateCosmosError';
+
+/**
+ * Identities in one Cosmos container partitioned by /deviceId: a device and its modules share a
+ * logical partition, so every point operation is single-partition and etag-conditional.
+ */
+export class CosmosRegistryStore implements RegistryStore {
+  constructor(private readonly container: Container) {}
+
+  async readDevice(deviceId: string): Promise<DeviceIdentity | null> {
+    const doc = await this.read(DEVICE_DOCUMENT_ID, deviceId);
+    return doc ? toDevice(deviceDocument.parse(doc)) : null;
+  }
+
+  async createDevice(draft: DeviceDraft): Promise<DeviceIdentity> {
+    try {
+      const { resource } = await this.container.items.create(fromDevice(draft));
+      return toDevice(deviceDocument.parse(resource));
+    } catch (error) {
+      throw translateCosmosError(error, {
+        conflict: ['DeviceAlreadyExists', `A device with ID '${draft.deviceId}' is already registered`],
+      });
+    }
+  }
+
+  async replaceDevice(draft: DeviceDraft, etag: string): Promise<DeviceIdentity> {
+    try {
+      const { resource } = await this.container
+        .item(DEVICE_DOCUMENT_ID, draft.deviceId)
+        .replace(fromDevice(draft), { accessCondition: { type: 'IfMatch', condition: toCosmosEtag(etag) } });
+      return toDevice(deviceDocument.parse(resource));
+    } catch (error) {
+      throw translateCosmosError(error, {
+        notFound: ['DeviceNotFound', `Device '${draft.deviceId}' is not registered`],
+        preconditionFailed: ['PreconditionFailed', `Device '${draft.deviceId}' was changed by someone else: read it again`],
+      });
+    }
+  }
+
+  async deleteDevice(deviceId: string, etag: string): Promise<void> {
+    await this.remove(DEVICE_DOCUMENT_ID, deviceId, etag, ['DeviceNotFound', `Device '${deviceId}' is not registered`]);
+  }
+
+  async listDevices(pageSize: number, continuationToken?: string): Promise<Page<DeviceIdentity>> {
+    const iterator = this.container.items.query<ItemDefinition>(
+      { query: 'SELECT * FROM c WHERE c.kind = @kind', parameters: [{ name: '@kind', value: 'device' }] },
+      { maxItemCount: pageSize, ...(continuationToken ? { continuationToken } : {}) },
+    );
+    const items: DeviceIdentity[] = [];
+    let token = continuationToken;
+    // A page may come back short; keep fetching until the requested size or the end.
+    while (items.length < pageSize) {
+      const page = await iterator.fetchNext();
+      items.push(...page.resources.map((d) => toDevice(deviceDocument.parse(d))));
+      token = page.continuationToken;
+      if (!page.hasMoreResults || !token) {
+        token = undefined;
+        break;
+      }
+    }
+    return { items, continuationToken: token };
+  }
+
+  async countDevices(): Promise<{ total: number; disabled: number }> {
+    const count = async (query: string) => {
+      const { resources } = await this.container.items.query<number>(query).fetchAll();
+      return resources.reduce((a, b) => a + b, 0);
+    };
+    const [total, disabled] = await Promise.all([
+      count("SELECT VALUE COUNT(1) FROM c WHERE c.kind = 'device'"),
+      count("SELECT VALUE COUNT(1) FROM c WHERE c.kind = 'device' AND c.status = 'disabled'"),
+    ]);
+    return { total, disabled };
+  }
+
+  async readModule(deviceId: string, moduleId: string): Promise<ModuleIdentity | null> {
+    const doc = await this.read(moduleDocumentId(moduleId), deviceId);
+    return doc ? toModule(moduleDocument.parse(doc)) : null;
+  }
+
+  async createModule(draft: ModuleDraft): Promise<ModuleIdentity> {
+    try {
+      const { resource } = await this.container.items.create(fromModule(draft));
+      return toModule(moduleDocument.parse(resource));
+    } catch (error) {
+      throw translateCosmosError(error, {
+        conflict: [
+          'ModuleAlreadyExistsOnDevice',
+          `A module with ID '${draft.moduleId}' is already registered on device '${draft.deviceId}'`,
+        ],
+      });
+    }
+  }
+
+  async replaceModule(draft: ModuleDraft, etag: string): Promise<ModuleIdentity> {
+    try {
+      const { resource } = await this.container
+        .item(moduleDocumentId(draft.moduleId), draft.deviceId)
+        .replace(fromModule(draft), { accessCondition: { type: 'IfMatch', condition: toCosmosEtag(etag) } });
+      return toModule(moduleDocument.parse(resource));
+    } catch (error) {
+      throw translateCosmosError(error, {
+        notFound: ['ModuleNotFound', `Module '${draft.moduleId}' is not registered on device '${draft.deviceId}'`],
+        preconditionFailed: ['PreconditionFailed', `Module '${draft.moduleId}' was changed by someone else: read it again`],
+      });
+    }
+  }
+
+  async deleteModule(deviceId: string, moduleId: string, etag: string): Promise<void> {
+    await this.remove(moduleDocumentId(moduleId), deviceId, etag, [
+      'ModuleNotFound',
+      `Module '${moduleId}' is not registered on device '${deviceId}'`,
+    ]);
+  }
+
+  async listModules(deviceId: string): Promise<ModuleIdentity[]> {
+    const { resources } = await this.container.items
+      .query<ItemDefinition>(
+        { query: 'SELECT * FROM c WHERE c.kind = @kind', parameters: [{ name: '@kind', value: 'module' }] },
+        { partitionKey: deviceId },
+      )
+      .fetchAll();
+    return resources.map((d) => toModule(moduleDocument.parse(d)));
+  }
+
+  private async read(id: string, deviceId: string): Promise<ItemDefinition | undefined> {
+    try {
+      const { resource } = await this.container.item(id, deviceId).read<ItemDefinition>();
+      return resource;
+    } catch (error) {
+      if (isCosmosNotFound(error)) return undefined;
+      throw translateCosmosError(error, {});
+    }
+  }
+
+  private async remove(id: string, deviceId: string, etag: string, notFound: [ 'DeviceNotFound' | 'ModuleNotFound', string]) {
+    try {
+      await this.container.item(id, deviceId).delete({ accessCondition: { type: 'IfMatch', condition: toCosmosEtag(etag) } });
+    } catch (error) {
+      throw translateCosmosError(error, {
+        notFound,
+        preconditionFailed: ['PreconditionFailed', 'The identity was changed by someone else: read it again'],
+      });
+    }
+  }
+}
+
+function fromDevice(d: DeviceDraft): Omit<DeviceDocument, '_etag'> {
+  return { id: DEVICE_DOCUMENT_ID, kind: 'device', ...d };
+}
+
+function toDevice({ id: _id, kind: _kind, _etag, ...rest }: DeviceDocument): DeviceIdentity {
+  return { ...rest, etag: toWireEtag(_etag) };
+}
+
+function fromModule(m: ModuleDraft): Omit<ModuleDocument, '_etag'> {
+  return { id: moduleDocumentId(m.moduleId), kind: 'module', ...m };
+}
+
+function toModule({ id: _id, kind: _kind, _etag, ...rest }: ModuleDocument): ModuleIdentity {
+  return { ...rest, etag: toWireEtag(_etag) };
+}

@@ -1,0 +1,132 @@
+import { RegistryError } from '../domain/errors/RegistryError';
+import type { IfMatch } from '../domain/identity/IfMatch';
+import type { BulkEntry, BulkEntryError, BulkResult } from './BulkEntry';
+import type { DeviceRegistry } from './DeviceRegistry';
+import type { ModuleRegistry } from './ModuleRegistry';
+import type { Logger } from '../ports/Logger';
+
+/**
+ * Applies bulk entries. Each entry is one conditional write of its own, so an entry is applied
+ * whole or not at all; entries of one device run in the order given, devices run side by side.
+ */
+export class BulkRegistry {
+  constructor(
+    private readonly devices: DeviceRegistry,
+    private readonly modules: ModuleRegistry,
+    private readonly logger: Logger,
+    private readonly concurrency = 16,
+  ) {}
+
+  async apply(entries: readonly BulkEntry[]): Promise<BulkResult> {
+    const byDevice = new Map<string, BulkEntry[]>();
+    for (const entry of entries) {
+      const group = byDevice.get(entry.deviceId);
+      if (group) group.push(entry);
+      else byDevice.set(entry.deviceId, [entry]);
+    }
+    const groups = [...byDevice.values()];
+    const errors: BulkEntryError[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < groups.length) {
+        const group = groups[next++] ?? [];
+        for (const entry of group) {
+          const error = await this.applyOne(entry);
+          if (error) errors.push(error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, groups.length) }, worker));
+    return { isSuccessful: errors.length === 0, errors, warnings: [] };
+  }
+
+  async applyOne(entry: BulkEntry): Promise<BulkEntryError | undefined> {
+    try {
+      await (entry.moduleId === undefined ? this.applyDevice(entry) : this.applyModule(entry, entry.moduleId));
+      return undefined;
+    } catch (error) {
+      const ids = { deviceId: entry.deviceId, ...(entry.moduleId === undefined ? {} : { moduleId: entry.moduleId }) };
+      if (error instanceof RegistryError) return { ...ids, errorCode: error.code, errorStatus: error.message };
+      this.logger.error('Bulk entry failed unexpectedly', error);
+      return { ...ids, errorCode: 'ServerError', errorStatus: 'The entry could not be applied: retry it' };
+    }
+  }
+
+  private async applyDevice(entry: BulkEntry): Promise<void> {
+    const { deviceId, device } = entry;
+    const match = conditionOf(entry);
+    switch (entry.importMode) {
+      case 'create':
+        await this.devices.create(deviceId, device);
+        return;
+      case 'update':
+      case 'updateIfMatchETag':
+        await this.devices.update(deviceId, device, match);
+        return;
+      case 'delete':
+      case 'deleteIfMatchETag':
+        await this.devices.delete(deviceId, match);
+        return;
+      case 'createOrUpdate':
+      case 'createOrUpdateIfMatchETag':
+        await createOrUpdate(
+          () => this.devices.create(deviceId, device),
+          () => this.devices.update(deviceId, device, match),
+          'DeviceAlreadyExists',
+          'DeviceNotFound',
+        );
+        return;
+    }
+  }
+
+  private async applyModule(entry: BulkEntry, moduleId: string): Promise<void> {
+    const { deviceId, module } = entry;
+    const match = conditionOf(entry);
+    switch (entry.importMode) {
+      case 'create':
+        await this.modules.create(deviceId, moduleId, module);
+        return;
+      case 'update':
+      case 'updateIfMatchETag':
+        await this.modules.update(deviceId, moduleId, module, match);
+        return;
+      case 'delete':
+      case 'deleteIfMatchETag':
+        await this.modules.delete(deviceId, moduleId, match);
+        return;
+      case 'createOrUpdate':
+      case 'createOrUpdateIfMatchETag':
+        await createOrUpdate(
+          () => this.modules.create(deviceId, moduleId, module),
+          () => this.modules.update(deviceId, moduleId, module, match),
+          'ModuleAlreadyExistsOnDevice',
+          'ModuleNotFound',
+        );
+        return;
+    }
+  }
+}
+
+function conditionOf(entry: BulkEntry): Exclude<IfMatch, { kind: 'none' }> {
+  return entry.importMode.endsWith('IfMatchETag') ? { kind: 'etag', etag: entry.etag ?? '' } : { kind: 'any' };
+}
+
+/** Update first (the common case on re-import); create when missing; update again if a create raced. */
+async function createOrUpdate(
+  create: () => Promise<unknown>,
+  update: () => Promise<unknown>,
+  existsCode: string,
+  missingCode: string,
+): Promise<void> {
+  try {
+    await update();
+  } catch (error) {
+    if (!(error instanceof RegistryError) || error.code !== missingCode) throw error;
+    try {
+      await create();
+    } catch (raced) {
+      if (!(raced instanceof RegistryError) || raced.code !== existsCode) throw raced;
+      await update();
+    }
+  }
+}

@@ -1,0 +1,18 @@
+import type { BulkRegistry } from '../application/BulkRegistry';
+import type { DeviceRegistry } from '../application/DeviceRegistry';
+import type { ModuleRegistry } from '../application/ModuleRegistry';
+import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
+import type { Clock } from '../ports/Clock';
+
+/** What the HTTP edge needs, built once per process by the composition root. */
+export interface RegistryServices {
+  devices: DeviceRegistry;
+  modules: ModuleRegistry;
+  bulk: BulkRegistry;
+  policies: ReadonlyMap<string, SharedAccessPolicy>;
+  clock: Clock;
+  /** Host names tokens may be issued for, besides the one a request arrives on. */
+  hostNames: readonly string[];
+}
+
+export type ServicesProvider = () => Promise<RegistryServices>;

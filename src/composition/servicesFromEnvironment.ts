@@ -1,0 +1,28 @@
+import { parsePolicies } from '../adapters/policies/parsePolicies';
+import { parseSettings } from '../config/Settings';
+import { createRegistryServices } from './createRegistryServices';
+import type { RegistryServices } from './RegistryServices';
+
+let services: Promise<RegistryServices> | undefined;
+
+/**
+ * The services of a Functions host (Azure or Core Tools): settings from app settings, built
+ * on the first invocation and shared by every later one in the process.
+ */
+export function servicesFromEnvironment(): Promise<RegistryServices> {
+  services ??= (async () => {
+    const settings = parseSettings(process.env);
+    if (!settings.SHARED_ACCESS_POLICIES) throw new Error('SHARED_ACCESS_POLICIES must be set in the app settings');
+    const policies = parsePolicies(settings.SHARED_ACCESS_POLICIES, 'SHARED_ACCESS_POLICIES');
+    const logger = {
+      info: (m: string) => console.info(m),
+      warn: (m: string) => console.warn(m),
+      error: (m: string, e?: unknown) => console.error(m, e instanceof Error ? e.message : ''),
+    };
+    return (await createRegistryServices({ settings, policies, logger })).services;
+  })().catch((error: unknown) => {
+    services = undefined; // let the next invocation retry a failed start-up
+    throw error;
+  });
+  return services;
+}

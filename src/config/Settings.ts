@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+const optional = z.string().trim().min(1).optional();
+const count = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Every setting the service reads (see local.settings.example.json). Parsed once, at start-up. */
+export const settingsSchema = z.object({
+  COSMOS_ENDPOINT: optional,
+  COSMOS_KEY: optional,
+  COSMOS_DATABASE: z.string().default('registry'),
+  COSMOS_CONTAINER: z.string().default('identities'),
+  /** JSON array of {keyName, primaryKey, secondaryKey, rights}; generated locally when absent. */
+  SHARED_ACCESS_POLICIES: optional,
+  /** The host name SAS tokens are issued for (besides the one requests arrive on). */
+  IOTHUB_HOST_NAME: optional,
+  HUB_NAME: optional,
+  MAX_MODULES_PER_DEVICE: count(20),
+  STORAGE_CONNECTION_STRING: optional,
+  // Local host only.
+  PORT: z.coerce.number().int().min(0).max(65535).default(7071),
+  HTTPS_PORT: z.coerce.number().int().min(0).max(65535).default(7443),
+  HOST: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default('.data'),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Parses settings, failing fast with the names of the settings that are wrong. */
+export function parseSettings(source: Record<string, string | undefined>): Settings {
+  const parsed = settingsSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid settings: ${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,10 @@
+import type { HttpHandler, HttpMethod } from '@azure/functions';
+
+/** One HTTP function: registered with `app.http` in Azure and mounted by the local host. */
+export interface HttpRoute {
+  name: string;
+  methods: HttpMethod[];
+  /** Azure Functions route template, e.g. `devices/{deviceId}` (routePrefix is empty). */
+  route: string;
+  handler: HttpHandler;
+}

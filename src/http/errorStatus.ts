@@ -1,0 +1,27 @@
+import type { ErrorCode } from '../domain/errors/ErrorCode';
+
+/** The one map from error to HTTP status (CONTRACT.md "Errors"). */
+export const ERROR_STATUS: Record<ErrorCode, number> = {
+  ArgumentInvalid: 400,
+  ArgumentNull: 400,
+  IotHubFormatError: 400,
+  InvalidProtocolVersion: 400,
+  DeviceDefinedMultipleTimes: 400,
+  BulkRegistryOperationFailure: 400,
+  IotHubUnauthorizedAccess: 401,
+  TooManyDevices: 403,
+  TooManyModulesOnDevice: 403,
+  DeviceNotFound: 404,
+  ModuleNotFound: 404,
+  JobNotFound: 404,
+  NotFound: 404,
+  MethodNotAllowed: 405,
+  DeviceAlreadyExists: 409,
+  ModuleAlreadyExistsOnDevice: 409,
+  PreconditionFailed: 412,
+  MessageTooLarge: 413,
+  UnsupportedMediaType: 415,
+  ThrottlingException: 429,
+  ServerError: 500,
+  ServiceUnavailable: 503,
+};

@@ -1,0 +1,48 @@
+import type { HttpHandler, HttpRequest, HttpResponseInit } from '@azure/functions';
+import { authorizeServiceRequest } from '../domain/auth/authorizeServiceRequest';
+import type { AccessRight } from '../domain/auth/SharedAccessPolicy';
+import { isRegistryError } from '../domain/errors/RegistryError';
+import type { RegistryServices, ServicesProvider } from '../composition/RegistryServices';
+import { checkApiVersion } from './apiVersion';
+import { errorResponse } from './errorResponse';
+
+export type ServiceHandler = (request: HttpRequest, services: RegistryServices) => Promise<HttpResponseInit>;
+
+function requestedResources(request: HttpRequest, hostNames: readonly string[]): string[] {
+  const url = new URL(request.url);
+  const path = decodeURIComponent(url.pathname);
+  return [url.hostname, ...hostNames].map((host) => `${host}${path}`);
+}
+
+/**
+ * Wraps a service-API handler: SAS authorization with the right permission, api-version, and
+ * the one translation of errors into wire responses. Unknown errors are logged and become a
+ * generic 500 that reveals nothing.
+ */
+export function serviceEndpoint(right: AccessRight, getServices: ServicesProvider, handle: ServiceHandler): HttpHandler {
+  return async (request, context) => {
+    try {
+      const services = await getServices();
+      const now = services.clock.now();
+      const authorization = request.headers.get('authorization');
+      const resources = requestedResources(request, services.hostNames);
+      let lastError: unknown;
+      const granted = resources.some((resource) => {
+        try {
+          authorizeServiceRequest(services.policies, { authorization, resource, right, now });
+          return true;
+        } catch (error) {
+          lastError ??= error;
+          return false;
+        }
+      });
+      if (!granted) throw lastError;
+      checkApiVersion(request.query.get('api-version'), now);
+      return await handle(request, services);
+    } catch (error) {
+      if (isRegistryError(error)) return errorResponse(error.code, error.message);
+      context.error('Unhandled error in', context.functionName, error);
+      return errorResponse('ServerError', 'The registry failed unexpectedly: retry, and report it if it persists');
+    }
+  };
+}

@@ -1,0 +1,39 @@
+import { parseSettings } from '../config/Settings';
+import { consoleLogger } from './consoleLogger';
+import { readLocalSettings } from './readLocalSettings';
+import { startLocalStack } from './startLocalStack';
+
+/** `npm start`: the whole service, with embedded stand-ins for anything not configured. */
+async function main(): Promise<void> {
+  const settings = parseSettings(readLocalSettings());
+  const stack = await startLocalStack({ settings, logger: consoleLogger });
+  const log = consoleLogger.info;
+  log(`Registry (HTTP)  : ${stack.httpUrl}`);
+  log(
+    `Registry (HTTPS) : ${stack.httpsUrl}   (self-signed certificate: ${settings.DATA_DIR}/tls/cert.pem)`,
+  );
+  log(
+    `Cosmos DB        : ${stack.cosmosEndpoint}${settings.COSMOS_ENDPOINT ? '' : '   (embedded stand-in, data in memory only)'}`,
+  );
+  log(`Service connection string: ${stack.serviceConnectionString}`);
+  log(`Storage connection string: ${stack.storageConnectionString}`);
+  log('Press Ctrl-C to stop.');
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    stack.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`Could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

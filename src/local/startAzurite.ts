@@ -1,0 +1,218 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+
+/** Azurite's fixed development account; every Azure SDK knows these values. */
+const ACCOUNT_NAME = 'devstoreaccount1';
+const ACCOUNT_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+const STARTUP_DEADLINE_MS = 60_000;
+const STOP_GRACE_MS = 10_000;
+const OUTPUT_TAIL_LINES = 30;
+
+type Service = 'blob' | 'queue' | 'table';
+const SERVICES: readonly Service[] = ['blob', 'queue', 'table'];
+
+/**
+ * Runs in the child, before Azurite's CLI, in the same process (no grandchild to lose track of).
+ * Azurite ignores its parent's death, so: IPC 'disconnect' → SIGTERM to itself, which runs
+ * Azurite's own graceful shutdown (flushes its on-disk databases). Our SIGTERM/SIGINT listener
+ * stays registered so a repeated signal (e.g. the 'disconnect' our own disconnect() raises) cannot
+ * fall through to the default action and kill it mid-flush; it drops the IPC channel so the
+ * process exits once Azurite has closed everything, and an unref'd timer forces the exit if
+ * something still holds the loop. EPIPE on a dead parent's pipes must not crash it either.
+ * argv: [node, azuriteCli, ...azuriteArgs].
+ */
+const WRAPPER_SCRIPT = `
+'use strict';
+const cli = process.argv[1];
+process.argv = [process.argv[0], cli, ...process.argv.slice(2)];
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+let shuttingDown = false;
+const onStopSignal = () => {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  if (process.connected) process.disconnect();
+  setTimeout(() => process.exit(0), ${STOP_GRACE_MS - 2_000}).unref();
+};
+process.on('SIGTERM', onStopSignal);
+process.on('SIGINT', onStopSignal);
+process.on('disconnect', () => {
+  if (!shuttingDown) process.kill(process.pid, 'SIGTERM');
+});
+require(cli);
+`;
+
+export interface AzuriteInstance {
+  blobEndpoint: string;
+  queueEndpoint: string;
+  tableEndpoint: string;
+  connectionString: string;
+  accountName: string;
+  accountKey: string;
+  stop(): Promise<void>;
+}
+
+export interface StartAzuriteOptions {
+  /** Folder for Azurite's data (created if missing); data survives a restart. */
+  location?: string;
+  /** Keep everything in memory; exclusive with `location`. */
+  inMemory?: boolean;
+  /** 0 or absent = a free port; Azurite reports the port it got. */
+  ports?: { blob?: number; queue?: number; table?: number };
+  log?: (line: string) => void;
+}
+
+/**
+ * Starts Azurite (Blob, Queue, Table) as a child process on 127.0.0.1 and resolves once all three
+ * services are listening. Port 0 works with Azurite 3.35: the "successfully listening at" lines
+ * carry the real ports, so they are parsed from its stdout.
+ */
+export async function startAzurite(options: StartAzuriteOptions): Promise<AzuriteInstance> {
+  const { location, inMemory = false, ports = {}, log } = options;
+  if (inMemory && location !== undefined) {
+    throw new Error('startAzurite: give either location or inMemory, not both');
+  }
+  if (!inMemory && location === undefined) {
+    throw new Error('startAzurite: give a location folder or inMemory: true');
+  }
+
+  const args: string[] = [];
+  for (const service of SERVICES) {
+    args.push(`--${service}Host`, '127.0.0.1', `--${service}Port`, String(ports[service] ?? 0));
+  }
+  if (location !== undefined) {
+    const dir = resolvePath(location);
+    await mkdir(dir, { recursive: true });
+    args.push('--location', dir);
+  } else {
+    args.push('--inMemoryPersistence');
+  }
+  // --skipApiVersionCheck: newer SDKs send API versions Azurite 3.35 rejects otherwise.
+  args.push('--silent', '--disableTelemetry', '--skipApiVersionCheck', '--loose');
+
+  const child = spawn(process.execPath, ['-e', WRAPPER_SCRIPT, '--', azuriteCliPath(), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    windowsHide: true,
+  });
+  const exited = waitForExit(child);
+
+  const outputTail: string[] = [];
+  const found = new Map<Service, number>();
+  let onServiceListening: (() => void) | undefined;
+  const onLine = (line: string): void => {
+    outputTail.push(line);
+    if (outputTail.length > OUTPUT_TAIL_LINES) outputTail.shift();
+    log?.(`[azurite] ${line}`);
+    const match = /Azurite (Blob|Queue|Table) service is successfully listening at \S+:(\d+)/.exec(
+      line,
+    );
+    if (match?.[1] && match[2]) {
+      found.set(match[1].toLowerCase() as Service, Number(match[2]));
+      onServiceListening?.();
+    }
+  };
+  forwardLines(child.stdout, onLine);
+  forwardLines(child.stderr, onLine);
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const settle = (err?: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        onServiceListening = undefined;
+        if (err) reject(err);
+        else resolve();
+      };
+      const fail = (reason: string): void => {
+        const output = outputTail.join('\n');
+        settle(new Error(`Azurite failed to start: ${reason}${output ? `\n${output}` : ''}`));
+      };
+      const timer = setTimeout(
+        () => fail(`not all services listening after ${STARTUP_DEADLINE_MS} ms`),
+        STARTUP_DEADLINE_MS,
+      );
+      onServiceListening = () => {
+        if (found.size === SERVICES.length) settle();
+      };
+      child.once('error', (err) => fail(err.message));
+      // 'close' (not 'exit') so the output explaining the failure has been read by then.
+      child.once('close', (code, signal) =>
+        fail(`process exited early (code ${code}, signal ${signal})`),
+      );
+    });
+  } catch (err) {
+    await killAndWait(child, exited);
+    throw err;
+  }
+
+  const endpoint = (service: Service): string =>
+    `http://127.0.0.1:${found.get(service)}/${ACCOUNT_NAME}`;
+  const blobEndpoint = endpoint('blob');
+  const queueEndpoint = endpoint('queue');
+  const tableEndpoint = endpoint('table');
+  let stopping: Promise<void> | undefined;
+  return {
+    blobEndpoint,
+    queueEndpoint,
+    tableEndpoint,
+    connectionString:
+      `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT_NAME};AccountKey=${ACCOUNT_KEY};` +
+      `BlobEndpoint=${blobEndpoint};QueueEndpoint=${queueEndpoint};TableEndpoint=${tableEndpoint};`,
+    accountName: ACCOUNT_NAME,
+    accountKey: ACCOUNT_KEY,
+    stop: () => (stopping ??= killAndWait(child, exited)),
+  };
+}
+
+/** `require('azurite')` loads its VS Code extension, so go through package.json's bin entry. */
+function azuriteCliPath(): string {
+  const packageJsonPath = require.resolve('azurite/package.json');
+  const packageJson = JSON.parse(readFileSync(packageJsonPath, 'utf8')) as {
+    bin?: Record<string, string>;
+  };
+  const bin = packageJson.bin?.['azurite'];
+  if (!bin) throw new Error(`startAzurite: no "azurite" bin in ${packageJsonPath}`);
+  return join(dirname(packageJsonPath), bin);
+}
+
+/** Resolves once the process is gone; its sockets are closed by then. */
+function waitForExit(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    // A spawn failure emits 'error' and never 'exit'.
+    child.once('error', () => {
+      if (child.pid === undefined) resolve();
+    });
+  });
+}
+
+/** SIGTERM lets Azurite flush its databases; SIGKILL if it takes longer than the grace period. */
+async function killAndWait(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+function forwardLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
+  if (!stream) return;
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split(/\r?\n/);
+    buffered = lines.pop() ?? '';
+    for (const line of lines) if (line) onLine(line);
+  });
+  stream.on('end', () => {
+    if (buffered) onLine(buffered);
+  });
+}

@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/** The fixed key of the Cosmos DB emulator; the stand-in accepts any key, clients still need one. */
+const EMULATOR_KEY =
+  'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==';
+
+const STARTUP_DEADLINE_MS = 30_000;
+const STOP_GRACE_MS = 5_000;
+const STDERR_TAIL_LINES = 20;
+
+/**
+ * Runs in the child. Inline (not a .ts/.js file) so it works under vitest from src/ and from the
+ * tsc output alike: tsc does not copy .js files and the child has no TypeScript loader.
+ * argv: [node, modulePath, port]. Exits when the IPC channel closes, i.e. when the parent dies.
+ */
+const CHILD_SCRIPT = `
+'use strict';
+const [, modulePath, port] = process.argv;
+process.on('disconnect', () => process.exit(0));
+const { createHttpServer } = require(modulePath);
+const server = createHttpServer({ keepAlive: true });
+server.on('error', (err) => {
+  const message = (err && err.message) || String(err);
+  if (process.connected) process.send({ type: 'error', message }, () => process.exit(1));
+  else process.exit(1);
+});
+server.listen(Number(port), '127.0.0.1', () => {
+  process.send({ type: 'listening', port: server.address().port });
+});
+`;
+
+export interface CosmosStandIn {
+  endpoint: string;
+  key: string;
+  stop(): Promise<void>;
+}
+
+type ChildMessage = { type: 'listening'; port: number } | { type: 'error'; message: string };
+
+/**
+ * Starts @vercel/cosmosdb-server (plain HTTP, keep-alive) in its own process so it gets its own
+ * CPU core, on 127.0.0.1 and the given port (0 = a free one, reported back over IPC).
+ */
+export async function startCosmosStandIn(options?: {
+  port?: number;
+  log?: (line: string) => void;
+}): Promise<CosmosStandIn> {
+  const port = options?.port ?? 0;
+  const log = options?.log;
+  // Resolved here so the child finds the package whatever its working directory is.
+  const modulePath = require.resolve('@vercel/cosmosdb-server');
+
+  const child = spawn(process.execPath, ['-e', CHILD_SCRIPT, '--', modulePath, String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    windowsHide: true,
+  });
+  const exited = waitForExit(child);
+
+  const stderrTail: string[] = [];
+  forwardLines(child.stdout, (line) => log?.(`[cosmos] ${line}`));
+  forwardLines(child.stderr, (line) => {
+    stderrTail.push(line);
+    if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+    log?.(`[cosmos] ${line}`);
+  });
+
+  let realPort: number;
+  try {
+    realPort = await waitForListening(child, () => stderrTail.join('\n'));
+  } catch (err) {
+    await killAndWait(child, exited);
+    throw err;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoint: `http://127.0.0.1:${realPort}`,
+    key: EMULATOR_KEY,
+    stop: () => (stopping ??= killAndWait(child, exited)),
+  };
+}
+
+function waitForListening(child: ChildProcess, stderr: () => string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const fail = (reason: string): void => {
+      cleanup();
+      const details = stderr();
+      reject(
+        new Error(`Cosmos stand-in failed to start: ${reason}${details ? `\n${details}` : ''}`),
+      );
+    };
+    const onMessage = (raw: unknown): void => {
+      const message = raw as ChildMessage;
+      if (message.type === 'listening') {
+        cleanup();
+        resolve(message.port);
+      } else {
+        fail(message.message);
+      }
+    };
+    const onError = (err: Error): void => fail(err.message);
+    const timer = setTimeout(
+      () => fail(`not listening after ${STARTUP_DEADLINE_MS} ms`),
+      STARTUP_DEADLINE_MS,
+    );
+    let settled = false;
+    const cleanup = (): void => {
+      settled = true;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('error', onError);
+    };
+    child.on('message', onMessage);
+    child.on('error', onError);
+    // 'close' (not 'exit') so the stderr explaining the failure has been read by then.
+    child.once('close', (code, signal) => {
+      if (!settled) fail(`process exited early (code ${code}, signal ${signal})`);
+    });
+  });
+}
+
+/** Resolves once the process is gone; its sockets are closed by then. */
+function waitForExit(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    // A spawn failure emits 'error' and never 'exit'.
+    child.once('error', () => {
+      if (child.pid === undefined) resolve();
+    });
+  });
+}
+
+async function killAndWait(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+function forwardLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
+  if (!stream) return;
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split(/\r?\n/);
+    buffered = lines.pop() ?? '';
+    for (const line of lines) if (line) onLine(line);
+  });
+  stream.on('end', () => {
+    if (buffered) onLine(buffered);
+  });
+}

@@ -1,0 +1,136 @@
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { loadOrCreatePolicies } from '../adapters/policies/loadOrCreatePolicies';
+import { parsePolicies } from '../adapters/policies/parsePolicies';
+import {
+  createRegistryServices,
+  type RegistryRuntime,
+} from '../composition/createRegistryServices';
+import type { Settings } from '../config/Settings';
+import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
+import { registryRoutes } from '../http/registryRoutes';
+import type { Logger } from '../ports/Logger';
+import { serviceConnectionString } from './connectionStrings';
+import { close, listen } from './listen';
+import { LocalFunctionHost } from './LocalFunctionHost';
+import { loadOrCreateCertificate } from './loadOrCreateCertificate';
+import { startAzurite } from './startAzurite';
+import { startCosmosStandIn } from './startCosmosStandIn';
+
+export interface LocalStack {
+  httpUrl: string;
+  httpsUrl: string;
+  httpsPort: number;
+  /** PEM of the self-signed certificate, for clients that must trust it. */
+  certificate: string;
+  serviceConnectionString: string;
+  storageConnectionString: string;
+  cosmosEndpoint: string;
+  cosmosKey: string;
+  policies: ReadonlyMap<string, SharedAccessPolicy>;
+  runtime: RegistryRuntime;
+  stop(): Promise<void>;
+}
+
+export interface LocalStackOptions {
+  settings: Settings;
+  logger: Logger;
+  /** Keep Azurite's data in memory (tests) instead of DATA_DIR. */
+  inMemoryStorage?: boolean;
+}
+
+/**
+ * The whole service on one machine: embedded stand-ins for whatever is not configured, the
+ * local Functions host on HTTP and HTTPS, and the same route table Azure registers.
+ * Everything started here is stopped by `stop()`, also when start-up fails half-way.
+ */
+export async function startLocalStack({
+  settings,
+  logger,
+  inMemoryStorage,
+}: LocalStackOptions): Promise<LocalStack> {
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse())
+      await s().catch((e: unknown) => logger.error('Stopping failed', e));
+    stops.length = 0;
+  };
+  try {
+    const dataDir = resolve(settings.DATA_DIR);
+    await mkdir(dataDir, { recursive: true });
+
+    let {
+      COSMOS_ENDPOINT: cosmosEndpoint,
+      COSMOS_KEY: cosmosKey,
+      STORAGE_CONNECTION_STRING: storage,
+    } = settings;
+    const embeddedCosmos = !cosmosEndpoint;
+    const [cosmos, azurite] = await Promise.all([
+      embeddedCosmos ? startCosmosStandIn() : undefined,
+      storage
+        ? undefined
+        : startAzurite(
+            inMemoryStorage ? { inMemory: true } : { location: join(dataDir, 'azurite') },
+          ),
+    ]);
+    if (cosmos) {
+      stops.push(() => cosmos.stop());
+      cosmosEndpoint = cosmos.endpoint;
+      cosmosKey = cosmos.key;
+    }
+    if (azurite) {
+      stops.push(() => azurite.stop());
+      storage = azurite.connectionString;
+    }
+
+    const policies = settings.SHARED_ACCESS_POLICIES
+      ? parsePolicies(settings.SHARED_ACCESS_POLICIES, 'SHARED_ACCESS_POLICIES')
+      : await loadOrCreatePolicies(dataDir);
+    const owner = policies.get('iothubowner') ?? [...policies.values()][0];
+    if (!owner) throw new Error('No shared access policy is configured');
+
+    const runtime = await createRegistryServices({
+      settings: {
+        ...settings,
+        COSMOS_ENDPOINT: cosmosEndpoint,
+        COSMOS_KEY: cosmosKey,
+        STORAGE_CONNECTION_STRING: storage,
+      },
+      policies,
+      logger,
+    });
+    stops.push(() => runtime.close());
+
+    const host = new LocalFunctionHost(
+      registryRoutes(() => Promise.resolve(runtime.services)),
+      logger,
+    );
+    const { key, cert } = await loadOrCreateCertificate(dataDir);
+    const http = createHttpServer({ keepAlive: true }, host.listener);
+    const https = createHttpsServer({ key, cert, keepAlive: true }, host.listener);
+    const httpPort = await listen(http, settings.PORT, settings.HOST, 'The HTTP host');
+    stops.push(() => close(http));
+    const httpsPort = await listen(https, settings.HTTPS_PORT, settings.HOST, 'The HTTPS host');
+    stops.push(() => close(https));
+
+    const hostName = settings.IOTHUB_HOST_NAME ?? 'localhost';
+    return {
+      httpUrl: `http://localhost:${httpPort}`,
+      httpsUrl: `https://localhost:${httpsPort}`,
+      httpsPort,
+      certificate: cert,
+      serviceConnectionString: serviceConnectionString(hostName, owner),
+      storageConnectionString: storage ?? '',
+      cosmosEndpoint: cosmosEndpoint ?? '',
+      cosmosKey: cosmosKey ?? '',
+      policies,
+      runtime,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
