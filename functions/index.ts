@@ -3,5 +3,10 @@ import { servicesFromEnvironment } from '../src/composition/servicesFromEnvironm
 import { registryRoutes } from '../src/http/registryRoutes';
 
 for (const route of registryRoutes(servicesFromEnvironment)) {
-  app.http(route.name, { methods: route.methods, route: route.route, authLevel: 'anonymous', handler: route.handler });
+  app.http(route.name, {
+    methods: route.methods,
+    route: route.route,
+    authLevel: 'anonymous',
+    handler: route.handler,
+  });
 }

@@ -42,13 +42,23 @@ export class BulkRegistry {
 
   async applyOne(entry: BulkEntry): Promise<BulkEntryError | undefined> {
     try {
-      await (entry.moduleId === undefined ? this.applyDevice(entry) : this.applyModule(entry, entry.moduleId));
+      await (entry.moduleId === undefined
+        ? this.applyDevice(entry)
+        : this.applyModule(entry, entry.moduleId));
       return undefined;
     } catch (error) {
-      const ids = { deviceId: entry.deviceId, ...(entry.moduleId === undefined ? {} : { moduleId: entry.moduleId }) };
-      if (error instanceof RegistryError) return { ...ids, errorCode: error.code, errorStatus: error.message };
+      const ids = {
+        deviceId: entry.deviceId,
+        ...(entry.moduleId === undefined ? {} : { moduleId: entry.moduleId }),
+      };
+      if (error instanceof RegistryError)
+        return { ...ids, errorCode: error.code, errorStatus: error.message };
       this.logger.error('Bulk entry failed unexpectedly', error);
-      return { ...ids, errorCode: 'ServerError', errorStatus: 'The entry could not be applied: retry it' };
+      return {
+        ...ids,
+        errorCode: 'ServerError',
+        errorStatus: 'The entry could not be applied: retry it',
+      };
     }
   }
 
@@ -108,7 +118,9 @@ export class BulkRegistry {
 }
 
 function conditionOf(entry: BulkEntry): Exclude<IfMatch, { kind: 'none' }> {
-  return entry.importMode.endsWith('IfMatchETag') ? { kind: 'etag', etag: entry.etag ?? '' } : { kind: 'any' };
+  return entry.importMode.endsWith('IfMatchETag')
+    ? { kind: 'etag', etag: entry.etag ?? '' }
+    : { kind: 'any' };
 }
 
 /** Update first (the common case on re-import); create when missing; update again if a create raced. */

@@ -31,7 +31,9 @@ export class DeviceRegistry {
 
   /** PUT semantics: no If-Match creates only; `*` or an etag updates an existing device. */
   put(deviceId: string, input: DeviceInput, ifMatch: IfMatch): Promise<DeviceIdentity> {
-    return ifMatch.kind === 'none' ? this.create(deviceId, input) : this.update(deviceId, input, ifMatch);
+    return ifMatch.kind === 'none'
+      ? this.create(deviceId, input)
+      : this.update(deviceId, input, ifMatch);
   }
 
   async create(deviceId: string, input: DeviceInput): Promise<DeviceIdentity> {
@@ -43,7 +45,11 @@ export class DeviceRegistry {
     return device;
   }
 
-  async update(deviceId: string, input: DeviceInput, ifMatch: Exclude<IfMatch, { kind: 'none' }>): Promise<DeviceIdentity> {
+  async update(
+    deviceId: string,
+    input: DeviceInput,
+    ifMatch: Exclude<IfMatch, { kind: 'none' }>,
+  ): Promise<DeviceIdentity> {
     const { store, clock } = this.deps;
     let before: DeviceIdentity | undefined;
     const device = await retryOnConflict(async () => {
@@ -52,7 +58,13 @@ export class DeviceRegistry {
       before = existing;
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
       if (etag !== existing.etag) throw preconditionFailed(deviceId);
-      const draft = await buildDeviceDraft(deviceId, input, existing, clock.now(), this.lookupEdgeScope);
+      const draft = await buildDeviceDraft(
+        deviceId,
+        input,
+        existing,
+        clock.now(),
+        this.lookupEdgeScope,
+      );
       return store.replaceDevice(draft, etag);
     }, ifMatch.kind === 'any');
     if (before && before.status !== device.status) {
@@ -87,7 +99,11 @@ export class DeviceRegistry {
 
   async statistics(): Promise<RegistryStatistics> {
     const { total, disabled } = await this.deps.store.countDevices();
-    return { totalDeviceCount: total, enabledDeviceCount: total - disabled, disabledDeviceCount: disabled };
+    return {
+      totalDeviceCount: total,
+      enabledDeviceCount: total - disabled,
+      disabledDeviceCount: disabled,
+    };
   }
 
   private async deleteModulesOf(device: DeviceIdentity): Promise<ModuleIdentity[]> {
@@ -116,10 +132,19 @@ export class DeviceRegistry {
     return device && device.capabilities.iotEdge && device.deviceScope === scope ? device : null;
   };
 
-  private notification(op: Parameters<typeof buildLifecycleNotification>[0], identity: DeviceIdentity | ModuleIdentity) {
-    return buildLifecycleNotification(op, identity, { hubName: this.deps.hubName, now: this.deps.clock.now() });
+  private notification(
+    op: Parameters<typeof buildLifecycleNotification>[0],
+    identity: DeviceIdentity | ModuleIdentity,
+  ) {
+    return buildLifecycleNotification(op, identity, {
+      hubName: this.deps.hubName,
+      now: this.deps.clock.now(),
+    });
   }
 }
 
 export const preconditionFailed = (id: string) =>
-  new RegistryError('PreconditionFailed', `The etag given in If-Match does not match the current etag of '${id}': read it again and retry`);
+  new RegistryError(
+    'PreconditionFailed',
+    `The etag given in If-Match does not match the current etag of '${id}': read it again and retry`,
+  );

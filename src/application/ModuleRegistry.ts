@@ -13,7 +13,10 @@ import { retryOnConflict } from './retryOnConflict';
 const deviceNotFound = (deviceId: string) =>
   new RegistryError('DeviceNotFound', `Device '${deviceId}' is not registered`);
 const moduleNotFound = (deviceId: string, moduleId: string) =>
-  new RegistryError('ModuleNotFound', `Module '${moduleId}' is not registered on device '${deviceId}'`);
+  new RegistryError(
+    'ModuleNotFound',
+    `Module '${moduleId}' is not registered on device '${deviceId}'`,
+  );
 
 /** Module use cases. A module belongs to one generation of its device. */
 export class ModuleRegistry {
@@ -25,7 +28,8 @@ export class ModuleRegistry {
       this.deps.store.readModule(deviceId, moduleId),
     ]);
     if (!device) throw deviceNotFound(deviceId);
-    if (!module || module.deviceGenerationId !== device.generationId) throw moduleNotFound(deviceId, moduleId);
+    if (!module || module.deviceGenerationId !== device.generationId)
+      throw moduleNotFound(deviceId, moduleId);
     return module;
   }
 
@@ -38,8 +42,15 @@ export class ModuleRegistry {
     return modules.filter((m) => m.deviceGenerationId === device.generationId);
   }
 
-  put(deviceId: string, moduleId: string, input: ModuleInput, ifMatch: IfMatch): Promise<ModuleIdentity> {
-    return ifMatch.kind === 'none' ? this.create(deviceId, moduleId, input) : this.update(deviceId, moduleId, input, ifMatch);
+  put(
+    deviceId: string,
+    moduleId: string,
+    input: ModuleInput,
+    ifMatch: IfMatch,
+  ): Promise<ModuleIdentity> {
+    return ifMatch.kind === 'none'
+      ? this.create(deviceId, moduleId, input)
+      : this.update(deviceId, moduleId, input, ifMatch);
   }
 
   async create(deviceId: string, moduleId: string, input: ModuleInput): Promise<ModuleIdentity> {
@@ -68,7 +79,12 @@ export class ModuleRegistry {
     return module;
   }
 
-  async update(deviceId: string, moduleId: string, input: ModuleInput, ifMatch: Exclude<IfMatch, { kind: 'none' }>): Promise<ModuleIdentity> {
+  async update(
+    deviceId: string,
+    moduleId: string,
+    input: ModuleInput,
+    ifMatch: Exclude<IfMatch, { kind: 'none' }>,
+  ): Promise<ModuleIdentity> {
     return retryOnConflict(async () => {
       const existing = await this.get(deviceId, moduleId);
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
@@ -101,14 +117,21 @@ export class ModuleRegistry {
     try {
       return await store.createModule(draft);
     } catch (error) {
-      if (!(error instanceof RegistryError) || error.code !== 'ModuleAlreadyExistsOnDevice') throw error;
+      if (!(error instanceof RegistryError) || error.code !== 'ModuleAlreadyExistsOnDevice')
+        throw error;
       const stale = await store.readModule(draft.deviceId, draft.moduleId);
       if (!stale || stale.deviceGenerationId === device.generationId) throw error;
       return store.replaceModule(draft, stale.etag);
     }
   }
 
-  private notification(op: 'createDeviceIdentity' | 'deleteDeviceIdentity', module: ModuleIdentity) {
-    return buildLifecycleNotification(op, module, { hubName: this.deps.hubName, now: this.deps.clock.now() });
+  private notification(
+    op: 'createDeviceIdentity' | 'deleteDeviceIdentity',
+    module: ModuleIdentity,
+  ) {
+    return buildLifecycleNotification(op, module, {
+      hubName: this.deps.hubName,
+      now: this.deps.clock.now(),
+    });
   }
 }

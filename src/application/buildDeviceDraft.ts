@@ -14,9 +14,13 @@ export async function buildDeviceDraft(
   lookupEdgeScope: EdgeScopeLookup,
 ): Promise<DeviceDraft> {
   const status = input.status ?? existing?.status ?? 'enabled';
-  const statusReason = input.statusReason !== undefined ? input.statusReason : (existing?.statusReason ?? null);
+  const statusReason =
+    input.statusReason !== undefined ? input.statusReason : (existing?.statusReason ?? null);
   if (statusReason !== null && [...statusReason].length > 128) {
-    throw new RegistryError('ArgumentInvalid', 'statusReason is longer than 128 characters: shorten it');
+    throw new RegistryError(
+      'ArgumentInvalid',
+      'statusReason is longer than 128 characters: shorten it',
+    );
   }
   const iotEdge = input.capabilities?.iotEdge ?? existing?.capabilities.iotEdge ?? false;
   const scopes = await resolveScopes(deviceId, iotEdge, input, existing, now, lookupEdgeScope);
@@ -26,7 +30,11 @@ export async function buildDeviceDraft(
     status,
     statusReason,
     statusUpdatedTime:
-      existing === undefined ? NEVER : status !== existing.status ? now.toISOString() : existing.statusUpdatedTime,
+      existing === undefined
+        ? NEVER
+        : status !== existing.status
+          ? now.toISOString()
+          : existing.statusUpdatedTime,
     authentication: resolveAuthentication(input.authentication, existing?.authentication),
     capabilities: { iotEdge },
     ...scopes,

@@ -25,23 +25,34 @@ export async function resolveScopes(
     : null;
 
   let parents: string[];
-  if (input.parentScopes !== undefined) parents = (input.parentScopes ?? []).filter((s) => s !== '');
+  if (input.parentScopes !== undefined)
+    parents = (input.parentScopes ?? []).filter((s) => s !== '');
   else if (!iotEdge && input.deviceScope) parents = [input.deviceScope];
   else parents = existing?.parentScopes ?? [];
 
   if (parents.length > 1) {
-    throw new RegistryError('ArgumentInvalid', 'parentScopes may name one parent only: the deviceScope of an edge device');
+    throw new RegistryError(
+      'ArgumentInvalid',
+      'parentScopes may name one parent only: the deviceScope of an edge device',
+    );
   }
   const parent = parents[0];
   if (!iotEdge && input.deviceScope && parent !== undefined && input.deviceScope !== parent) {
-    throw new RegistryError('ArgumentInvalid', "a leaf device's deviceScope must equal its parentScopes entry: send the same scope in both, or only parentScopes");
+    throw new RegistryError(
+      'ArgumentInvalid',
+      "a leaf device's deviceScope must equal its parentScopes entry: send the same scope in both, or only parentScopes",
+    );
   }
   if (parent !== undefined && parent !== existing?.parentScopes?.[0]) {
     const parentId = deviceIdOfScope(parent);
-    if (parentId === deviceId) throw new RegistryError('ArgumentInvalid', 'a device cannot be its own parent');
+    if (parentId === deviceId)
+      throw new RegistryError('ArgumentInvalid', 'a device cannot be its own parent');
     const edge = parentId === null ? null : await lookupEdgeScope(parent);
     if (!edge) {
-      throw new RegistryError('ArgumentInvalid', `parentScopes names '${parent}', which is not the deviceScope of an existing edge device`);
+      throw new RegistryError(
+        'ArgumentInvalid',
+        `parentScopes names '${parent}', which is not the deviceScope of an existing edge device`,
+      );
     }
   }
   if (iotEdge) return { deviceScope: ownScope, parentScopes: parents };

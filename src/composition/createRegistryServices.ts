@@ -32,7 +32,9 @@ export interface RegistryRuntime {
 export async function createRegistryServices(env: RegistryEnvironment): Promise<RegistryRuntime> {
   const { settings, policies, logger } = env;
   if (!settings.COSMOS_ENDPOINT || !settings.COSMOS_KEY) {
-    throw new Error('COSMOS_ENDPOINT and COSMOS_KEY must be set (npm start provides an embedded stand-in when both are absent)');
+    throw new Error(
+      'COSMOS_ENDPOINT and COSMOS_KEY must be set (npm start provides an embedded stand-in when both are absent)',
+    );
   }
   const insecure = settings.COSMOS_ENDPOINT.startsWith('http:');
   const cosmos = new CosmosClient({
@@ -41,7 +43,11 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     // The stand-in (plain HTTP) has a single endpoint and no account metadata to discover.
     connectionPolicy: { enableEndpointDiscovery: !insecure },
   });
-  const container = await ensureCosmosContainer(cosmos, settings.COSMOS_DATABASE, settings.COSMOS_CONTAINER);
+  const container = await ensureCosmosContainer(
+    cosmos,
+    settings.COSMOS_DATABASE,
+    settings.COSMOS_CONTAINER,
+  );
   const publisher = env.publisher ?? new CollectingLifecyclePublisher();
   const clock = env.clock ?? systemClock;
   const hostName = settings.IOTHUB_HOST_NAME;

@@ -12,7 +12,8 @@ let services: Promise<RegistryServices> | undefined;
 export function servicesFromEnvironment(): Promise<RegistryServices> {
   services ??= (async () => {
     const settings = parseSettings(process.env);
-    if (!settings.SHARED_ACCESS_POLICIES) throw new Error('SHARED_ACCESS_POLICIES must be set in the app settings');
+    if (!settings.SHARED_ACCESS_POLICIES)
+      throw new Error('SHARED_ACCESS_POLICIES must be set in the app settings');
     const policies = parsePolicies(settings.SHARED_ACCESS_POLICIES, 'SHARED_ACCESS_POLICIES');
     const logger = {
       info: (m: string) => console.info(m),

@@ -11,7 +11,11 @@ function hubTimestamp(now: Date): string {
 }
 
 /** The wire error: `ErrorCode:<Name>;<text>` body and the `iothub-errorcode` header. */
-export function errorResponse(code: ErrorCode, message: string, extraHeaders: Record<string, string> = {}): HttpResponseInit {
+export function errorResponse(
+  code: ErrorCode,
+  message: string,
+  extraHeaders: Record<string, string> = {},
+): HttpResponseInit {
   const trackingId = randomUUID().replace(/-/g, '');
   return {
     status: ERROR_STATUS[code],

@@ -13,15 +13,31 @@ import { toDeviceInput, toModuleInput } from './toInputs';
  */
 export function parseBulkEntry(body: BulkEntryBody): BulkEntry {
   const deviceId = assertDeviceId(body.id);
-  const moduleId = body.moduleId === null || body.moduleId === undefined ? undefined : assertModuleId(body.moduleId);
+  const moduleId =
+    body.moduleId === null || body.moduleId === undefined
+      ? undefined
+      : assertModuleId(body.moduleId);
   const etag = body.eTag ?? body.etag ?? undefined;
   if (needsETag(body.importMode) && !etag) {
-    throw new RegistryError('ArgumentInvalid', `importMode ${body.importMode} needs the entry's eTag`);
+    throw new RegistryError(
+      'ArgumentInvalid',
+      `importMode ${body.importMode} needs the entry's eTag`,
+    );
   }
   const device = toDeviceInput(body);
   if (device.statusReason && [...device.statusReason].length > 128) {
-    throw new RegistryError('ArgumentInvalid', 'statusReason is longer than 128 characters: shorten it');
+    throw new RegistryError(
+      'ArgumentInvalid',
+      'statusReason is longer than 128 characters: shorten it',
+    );
   }
   resolveAuthentication(device.authentication, undefined);
-  return { deviceId, moduleId, importMode: body.importMode, etag, device, module: toModuleInput(body) };
+  return {
+    deviceId,
+    moduleId,
+    importMode: body.importMode,
+    etag,
+    device,
+    module: toModuleInput(body),
+  };
 }

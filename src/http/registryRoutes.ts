@@ -1,24 +1,62 @@
 import type { ServicesProvider } from '../composition/RegistryServices';
 import { bulkDevices } from './handlers/bulkHandler';
-import { deleteDevice, deviceStatistics, getDevice, listDevices, putDevice } from './handlers/deviceHandlers';
+import {
+  deleteDevice,
+  deviceStatistics,
+  getDevice,
+  listDevices,
+  putDevice,
+} from './handlers/deviceHandlers';
 import { deleteModule, getModule, listModules, putModule } from './handlers/moduleHandlers';
 import type { HttpRoute } from './HttpRoute';
 import { serviceEndpoint } from './serviceEndpoint';
 
 /** The registry's route table: IoT Hub's service API paths. */
 export function registryRoutes(services: ServicesProvider): HttpRoute[] {
-  const read = (h: Parameters<typeof serviceEndpoint>[2]) => serviceEndpoint('RegistryRead', services, h);
-  const write = (h: Parameters<typeof serviceEndpoint>[2]) => serviceEndpoint('RegistryWrite', services, h);
+  const read = (h: Parameters<typeof serviceEndpoint>[2]) =>
+    serviceEndpoint('RegistryRead', services, h);
+  const write = (h: Parameters<typeof serviceEndpoint>[2]) =>
+    serviceEndpoint('RegistryWrite', services, h);
   return [
     { name: 'listDevices', methods: ['GET'], route: 'devices', handler: read(listDevices) },
     { name: 'bulkDevices', methods: ['POST'], route: 'devices', handler: write(bulkDevices) },
-    { name: 'deviceStatistics', methods: ['GET'], route: 'statistics/devices', handler: read(deviceStatistics) },
+    {
+      name: 'deviceStatistics',
+      methods: ['GET'],
+      route: 'statistics/devices',
+      handler: read(deviceStatistics),
+    },
     { name: 'getDevice', methods: ['GET'], route: 'devices/{deviceId}', handler: read(getDevice) },
     { name: 'putDevice', methods: ['PUT'], route: 'devices/{deviceId}', handler: write(putDevice) },
-    { name: 'deleteDevice', methods: ['DELETE'], route: 'devices/{deviceId}', handler: write(deleteDevice) },
-    { name: 'listModules', methods: ['GET'], route: 'devices/{deviceId}/modules', handler: read(listModules) },
-    { name: 'getModule', methods: ['GET'], route: 'devices/{deviceId}/modules/{moduleId}', handler: read(getModule) },
-    { name: 'putModule', methods: ['PUT'], route: 'devices/{deviceId}/modules/{moduleId}', handler: write(putModule) },
-    { name: 'deleteModule', methods: ['DELETE'], route: 'devices/{deviceId}/modules/{moduleId}', handler: write(deleteModule) },
+    {
+      name: 'deleteDevice',
+      methods: ['DELETE'],
+      route: 'devices/{deviceId}',
+      handler: write(deleteDevice),
+    },
+    {
+      name: 'listModules',
+      methods: ['GET'],
+      route: 'devices/{deviceId}/modules',
+      handler: read(listModules),
+    },
+    {
+      name: 'getModule',
+      methods: ['GET'],
+      route: 'devices/{deviceId}/modules/{moduleId}',
+      handler: read(getModule),
+    },
+    {
+      name: 'putModule',
+      methods: ['PUT'],
+      route: 'devices/{deviceId}/modules/{moduleId}',
+      handler: write(putModule),
+    },
+    {
+      name: 'deleteModule',
+      methods: ['DELETE'],
+      route: 'devices/{deviceId}/modules/{moduleId}',
+      handler: write(deleteModule),
+    },
   ];
 }

@@ -6,7 +6,10 @@ import type { RegistryServices, ServicesProvider } from '../composition/Registry
 import { checkApiVersion } from './apiVersion';
 import { errorResponse } from './errorResponse';
 
-export type ServiceHandler = (request: HttpRequest, services: RegistryServices) => Promise<HttpResponseInit>;
+export type ServiceHandler = (
+  request: HttpRequest,
+  services: RegistryServices,
+) => Promise<HttpResponseInit>;
 
 function requestedResources(request: HttpRequest, hostNames: readonly string[]): string[] {
   const url = new URL(request.url);
@@ -19,7 +22,11 @@ function requestedResources(request: HttpRequest, hostNames: readonly string[]):
  * the one translation of errors into wire responses. Unknown errors are logged and become a
  * generic 500 that reveals nothing.
  */
-export function serviceEndpoint(right: AccessRight, getServices: ServicesProvider, handle: ServiceHandler): HttpHandler {
+export function serviceEndpoint(
+  right: AccessRight,
+  getServices: ServicesProvider,
+  handle: ServiceHandler,
+): HttpHandler {
   return async (request, context) => {
     try {
       const services = await getServices();
@@ -42,7 +49,10 @@ export function serviceEndpoint(right: AccessRight, getServices: ServicesProvide
     } catch (error) {
       if (isRegistryError(error)) return errorResponse(error.code, error.message);
       context.error('Unhandled error in', context.functionName, error);
-      return errorResponse('ServerError', 'The registry failed unexpectedly: retry, and report it if it persists');
+      return errorResponse(
+        'ServerError',
+        'The registry failed unexpectedly: retry, and report it if it persists',
+      );
     }
   };
 }

@@ -67,7 +67,8 @@ export async function startLocalStack({
       STORAGE_CONNECTION_STRING: storage,
     } = settings;
     const embeddedCosmos = !cosmosEndpoint;
-    const [cosmos, azurite] = await Promise.all([
+    // Started side by side; whichever starts is registered for stopping even if the other fails.
+    const [cosmos, azurite] = await Promise.allSettled([
       embeddedCosmos ? startCosmosStandIn() : undefined,
       storage
         ? undefined
@@ -75,15 +76,17 @@ export async function startLocalStack({
             inMemoryStorage ? { inMemory: true } : { location: join(dataDir, 'azurite') },
           ),
     ]);
-    if (cosmos) {
-      stops.push(() => cosmos.stop());
-      cosmosEndpoint = cosmos.endpoint;
-      cosmosKey = cosmos.key;
+    for (const started of [cosmos, azurite]) {
+      const value = started.status === 'fulfilled' ? started.value : undefined;
+      if (value) stops.push(() => value.stop());
     }
-    if (azurite) {
-      stops.push(() => azurite.stop());
-      storage = azurite.connectionString;
+    if (cosmos.status === 'rejected') throw cosmos.reason;
+    if (azurite.status === 'rejected') throw azurite.reason;
+    if (cosmos.value) {
+      cosmosEndpoint = cosmos.value.endpoint;
+      cosmosKey = cosmos.value.key;
     }
+    if (azurite.value) storage = azurite.value.connectionString;
 
     const policies = settings.SHARED_ACCESS_POLICIES
       ? parsePolicies(settings.SHARED_ACCESS_POLICIES, 'SHARED_ACCESS_POLICIES')

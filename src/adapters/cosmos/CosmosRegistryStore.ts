@@ -31,7 +31,10 @@ export class CosmosRegistryStore implements RegistryStore {
       return toDevice(deviceDocument.parse(resource));
     } catch (error) {
       throw translateCosmosError(error, {
-        conflict: ['DeviceAlreadyExists', `A device with ID '${draft.deviceId}' is already registered`],
+        conflict: [
+          'DeviceAlreadyExists',
+          `A device with ID '${draft.deviceId}' is already registered`,
+        ],
       });
     }
   }
@@ -40,23 +43,34 @@ export class CosmosRegistryStore implements RegistryStore {
     try {
       const { resource } = await this.container
         .item(DEVICE_DOCUMENT_ID, draft.deviceId)
-        .replace(fromDevice(draft), { accessCondition: { type: 'IfMatch', condition: toCosmosEtag(etag) } });
+        .replace(fromDevice(draft), {
+          accessCondition: { type: 'IfMatch', condition: toCosmosEtag(etag) },
+        });
       return toDevice(deviceDocument.parse(resource));
     } catch (error) {
       throw translateCosmosError(error, {
         notFound: ['DeviceNotFound', `Device '${draft.deviceId}' is not registered`],
-        preconditionFailed: ['PreconditionFailed', `Device '${draft.deviceId}' was changed by someone else: read it again`],
+        preconditionFailed: [
+          'PreconditionFailed',
+          `Device '${draft.deviceId}' was changed by someone else: read it again`,
+        ],
       });
     }
   }
 
   async deleteDevice(deviceId: string, etag: string): Promise<void> {
-    await this.remove(DEVICE_DOCUMENT_ID, deviceId, etag, ['DeviceNotFound', `Device '${deviceId}' is not registered`]);
+    await this.remove(DEVICE_DOCUMENT_ID, deviceId, etag, [
+      'DeviceNotFound',
+      `Device '${deviceId}' is not registered`,
+    ]);
   }
 
   async listDevices(pageSize: number, continuationToken?: string): Promise<Page<DeviceIdentity>> {
     const iterator = this.container.items.query<ItemDefinition>(
-      { query: 'SELECT * FROM c WHERE c.kind = @kind', parameters: [{ name: '@kind', value: 'device' }] },
+      {
+        query: 'SELECT * FROM c WHERE c.kind = @kind',
+        parameters: [{ name: '@kind', value: 'device' }],
+      },
       { maxItemCount: pageSize, ...(continuationToken ? { continuationToken } : {}) },
     );
     const items: DeviceIdentity[] = [];
@@ -109,12 +123,20 @@ export class CosmosRegistryStore implements RegistryStore {
     try {
       const { resource } = await this.container
         .item(moduleDocumentId(draft.moduleId), draft.deviceId)
-        .replace(fromModule(draft), { accessCondition: { type: 'IfMatch', condition: toCosmosEtag(etag) } });
+        .replace(fromModule(draft), {
+          accessCondition: { type: 'IfMatch', condition: toCosmosEtag(etag) },
+        });
       return toModule(moduleDocument.parse(resource));
     } catch (error) {
       throw translateCosmosError(error, {
-        notFound: ['ModuleNotFound', `Module '${draft.moduleId}' is not registered on device '${draft.deviceId}'`],
-        preconditionFailed: ['PreconditionFailed', `Module '${draft.moduleId}' was changed by someone else: read it again`],
+        notFound: [
+          'ModuleNotFound',
+          `Module '${draft.moduleId}' is not registered on device '${draft.deviceId}'`,
+        ],
+        preconditionFailed: [
+          'PreconditionFailed',
+          `Module '${draft.moduleId}' was changed by someone else: read it again`,
+        ],
       });
     }
   }
@@ -129,7 +151,14 @@ export class CosmosRegistryStore implements RegistryStore {
   async listModules(deviceId: string): Promise<ModuleIdentity[]> {
     const { resources } = await this.container.items
       .query<ItemDefinition>(
-        { query: 'SELECT * FROM c WHERE c.kind = @kind', parameters: [{ name: '@kind', value: 'module' }] },
+        {
+          // The filter on deviceId repeats the partition key: the stand-in ignores that option.
+          query: 'SELECT * FROM c WHERE c.deviceId = @deviceId AND c.kind = @kind',
+          parameters: [
+            { name: '@deviceId', value: deviceId },
+            { name: '@kind', value: 'module' },
+          ],
+        },
         { partitionKey: deviceId },
       )
       .fetchAll();
@@ -146,13 +175,23 @@ export class CosmosRegistryStore implements RegistryStore {
     }
   }
 
-  private async remove(id: string, deviceId: string, etag: string, notFound: [ 'DeviceNotFound' | 'ModuleNotFound', string]) {
+  private async remove(
+    id: string,
+    deviceId: string,
+    etag: string,
+    notFound: ['DeviceNotFound' | 'ModuleNotFound', string],
+  ) {
     try {
-      await this.container.item(id, deviceId).delete({ accessCondition: { type: 'IfMatch', condition: toCosmosEtag(etag) } });
+      await this.container
+        .item(id, deviceId)
+        .delete({ accessCondition: { type: 'IfMatch', condition: toCosmosEtag(etag) } });
     } catch (error) {
       throw translateCosmosError(error, {
         notFound,
-        preconditionFailed: ['PreconditionFailed', 'The identity was changed by someone else: read it again'],
+        preconditionFailed: [
+          'PreconditionFailed',
+          'The identity was changed by someone else: read it again',
+        ],
       });
     }
   }

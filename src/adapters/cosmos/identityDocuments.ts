@@ -3,7 +3,10 @@ import { z } from 'zod';
 /** Stored shapes, re-checked on every read (a document edited by hand must not reach a caller). */
 const authentication = z.object({
   type: z.enum(['sas', 'selfSigned', 'certificateAuthority', 'none']),
-  symmetricKey: z.object({ primaryKey: z.string().nullable(), secondaryKey: z.string().nullable() }),
+  symmetricKey: z.object({
+    primaryKey: z.string().nullable(),
+    secondaryKey: z.string().nullable(),
+  }),
   x509Thumbprint: z.object({
     primaryThumbprint: z.string().nullable(),
     secondaryThumbprint: z.string().nullable(),

@@ -24,9 +24,15 @@ export function translateCosmosError(error: unknown, meaning: CosmosErrorMeaning
     case 412:
       return pick(meaning.preconditionFailed);
     case 429:
-      return new RegistryError('ThrottlingException', 'The identity store is busy: retry after a moment');
+      return new RegistryError(
+        'ThrottlingException',
+        'The identity store is busy: retry after a moment',
+      );
     case 503:
-      return new RegistryError('ServiceUnavailable', 'The identity store is unavailable: retry after a moment');
+      return new RegistryError(
+        'ServiceUnavailable',
+        'The identity store is unavailable: retry after a moment',
+      );
     default:
       return error;
   }

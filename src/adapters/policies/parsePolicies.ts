@@ -20,7 +20,9 @@ export function parsePolicies(json: string, source: string): Map<string, SharedA
   try {
     value = JSON.parse(json);
   } catch {
-    throw new Error(`${source} is not valid JSON: it must be an array of {keyName, primaryKey, secondaryKey, rights}`);
+    throw new Error(
+      `${source} is not valid JSON: it must be an array of {keyName, primaryKey, secondaryKey, rights}`,
+    );
   }
   const parsed = policiesSchema.safeParse(value);
   if (!parsed.success) {

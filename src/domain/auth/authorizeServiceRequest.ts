@@ -24,18 +24,25 @@ export function authorizeServiceRequest(
 ): SharedAccessPolicy {
   const token = parseSharedAccessSignature(authorization);
   if (!token) {
-    throw unauthorized('Send an Authorization header holding a SharedAccessSignature (sr, sig, se, skn) of a shared access policy');
+    throw unauthorized(
+      'Send an Authorization header holding a SharedAccessSignature (sr, sig, se, skn) of a shared access policy',
+    );
   }
-  if (token.se * 1000 <= now.getTime()) throw unauthorized('The SharedAccessSignature has expired: create a new one');
+  if (token.se * 1000 <= now.getTime())
+    throw unauthorized('The SharedAccessSignature has expired: create a new one');
   const policy = token.skn === undefined ? undefined : policies.get(token.skn);
   if (!policy) throw unauthorized('The token names no known shared access policy (skn)');
   const valid =
     signatureMatches(policy.primaryKey, token.sr, token.se, token.sig) ||
     signatureMatches(policy.secondaryKey, token.sr, token.se, token.sig);
-  if (!valid) throw unauthorized(`The signature does not match the keys of policy '${policy.keyName}'`);
-  if (!resourceCovers(token.sr, resource)) throw unauthorized('The token resource (sr) does not cover this request');
+  if (!valid)
+    throw unauthorized(`The signature does not match the keys of policy '${policy.keyName}'`);
+  if (!resourceCovers(token.sr, resource))
+    throw unauthorized('The token resource (sr) does not cover this request');
   if (!policy.rights.includes(right)) {
-    throw unauthorized(`Policy '${policy.keyName}' lacks the ${right} permission this operation needs`);
+    throw unauthorized(
+      `Policy '${policy.keyName}' lacks the ${right} permission this operation needs`,
+    );
   }
   return policy;
 }

@@ -12,7 +12,9 @@ export interface SharedAccessSignatureFields {
 const PREFIX = 'SharedAccessSignature ';
 
 /** Parses an Authorization header value; null when it is not a well-formed SAS token. */
-export function parseSharedAccessSignature(header: string | null | undefined): SharedAccessSignatureFields | null {
+export function parseSharedAccessSignature(
+  header: string | null | undefined,
+): SharedAccessSignatureFields | null {
   if (!header?.startsWith(PREFIX)) return null;
   const fields = new Map<string, string>();
   for (const part of header.slice(PREFIX.length).trim().split('&')) {
@@ -26,7 +28,12 @@ export function parseSharedAccessSignature(header: string | null | undefined): S
   if (!sr || !sig || !se || !/^\d{1,12}$/.test(se)) return null;
   try {
     const skn = fields.get('skn');
-    return { sr, sig: decodeURIComponent(sig), se: Number(se), skn: skn === undefined ? undefined : decodeURIComponent(skn) };
+    return {
+      sr,
+      sig: decodeURIComponent(sig),
+      se: Number(se),
+      skn: skn === undefined ? undefined : decodeURIComponent(skn),
+    };
   } catch {
     return null;
   }

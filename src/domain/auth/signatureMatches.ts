@@ -9,5 +9,8 @@ export function signatureMatches(key: string, sr: string, se: number, presented:
   const expected = Buffer.from(sign(key, sr, se), 'utf8');
   const given = Buffer.from(presented, 'utf8');
   // Compare against itself on a length mismatch so the time taken does not depend on the input.
-  return timingSafeEqual(expected, given.length === expected.length ? given : expected) && given.length === expected.length;
+  return (
+    timingSafeEqual(expected, given.length === expected.length ? given : expected) &&
+    given.length === expected.length
+  );
 }

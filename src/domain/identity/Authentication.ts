@@ -22,7 +22,5 @@ export interface AuthenticationInput {
   type?: AuthenticationType | undefined;
   symmetricKey?: { primaryKey?: string | null; secondaryKey?: string | null } | null | undefined;
   x509Thumbprint?:
-    | { primaryThumbprint?: string | null; secondaryThumbprint?: string | null }
-    | null
-    | undefined;
+    { primaryThumbprint?: string | null; secondaryThumbprint?: string | null } | null | undefined;
 }

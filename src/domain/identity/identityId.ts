@@ -13,11 +13,13 @@ function describe(kind: string, id: string, chars: string): string {
 }
 
 export function assertDeviceId(id: string): string {
-  if (!DEVICE_ID.test(id)) throw new RegistryError('ArgumentInvalid', describe('device', id, DEVICE_CHARS));
+  if (!DEVICE_ID.test(id))
+    throw new RegistryError('ArgumentInvalid', describe('device', id, DEVICE_CHARS));
   return id;
 }
 
 export function assertModuleId(id: string): string {
-  if (!MODULE_ID.test(id)) throw new RegistryError('ArgumentInvalid', describe('module', id, MODULE_CHARS));
+  if (!MODULE_ID.test(id))
+    throw new RegistryError('ArgumentInvalid', describe('module', id, MODULE_CHARS));
   return id;
 }

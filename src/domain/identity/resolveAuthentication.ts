@@ -33,7 +33,10 @@ function checkThumbprint(name: string, value: string): string {
 }
 
 function refuse(type: string, what: string): never {
-  throw new RegistryError('ArgumentInvalid', `authentication of type '${type}' cannot carry ${what}: remove it or change the type`);
+  throw new RegistryError(
+    'ArgumentInvalid',
+    `authentication of type '${type}' cannot carry ${what}: remove it or change the type`,
+  );
 }
 
 /**
@@ -49,7 +52,9 @@ export function resolveAuthentication(
   const prints = input?.x509Thumbprint ?? {};
   const hasKeys = !blank(keys.primaryKey) || !blank(keys.secondaryKey);
   const hasPrints = !blank(prints.primaryThumbprint) || !blank(prints.secondaryThumbprint);
-  const type = input?.type ?? (input === undefined && existing ? existing.type : hasPrints ? 'selfSigned' : 'sas');
+  const type =
+    input?.type ??
+    (input === undefined && existing ? existing.type : hasPrints ? 'selfSigned' : 'sas');
   const none = { primaryThumbprint: null, secondaryThumbprint: null };
   const noKeys = { primaryKey: null, secondaryKey: null };
 
@@ -62,20 +67,33 @@ export function resolveAuthentication(
         if (!blank(given)) return checkKey(name, given as string);
         return old?.[name] ?? generateKey();
       };
-      return { type, symmetricKey: { primaryKey: pick('primaryKey'), secondaryKey: pick('secondaryKey') }, x509Thumbprint: none };
+      return {
+        type,
+        symmetricKey: { primaryKey: pick('primaryKey'), secondaryKey: pick('secondaryKey') },
+        x509Thumbprint: none,
+      };
     }
     case 'selfSigned': {
       if (hasKeys) refuse(type, 'symmetric keys');
-      const old = existing?.type === 'selfSigned' && input === undefined ? existing.x509Thumbprint : undefined;
+      const old =
+        existing?.type === 'selfSigned' && input === undefined
+          ? existing.x509Thumbprint
+          : undefined;
       if (old) return { type, symmetricKey: noKeys, x509Thumbprint: old };
       if (blank(prints.primaryThumbprint)) {
-        throw new RegistryError('ArgumentInvalid', 'authentication of type selfSigned needs x509Thumbprint.primaryThumbprint');
+        throw new RegistryError(
+          'ArgumentInvalid',
+          'authentication of type selfSigned needs x509Thumbprint.primaryThumbprint',
+        );
       }
       return {
         type,
         symmetricKey: noKeys,
         x509Thumbprint: {
-          primaryThumbprint: checkThumbprint('primaryThumbprint', prints.primaryThumbprint as string),
+          primaryThumbprint: checkThumbprint(
+            'primaryThumbprint',
+            prints.primaryThumbprint as string,
+          ),
           secondaryThumbprint: blank(prints.secondaryThumbprint)
             ? null
             : checkThumbprint('secondaryThumbprint', prints.secondaryThumbprint as string),

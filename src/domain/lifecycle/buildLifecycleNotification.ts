@@ -27,7 +27,9 @@ export function buildLifecycleNotification(
     hubName,
     deviceId: identity.deviceId,
     operationTimestamp: timestamp,
-    'iothub-message-schema': moduleId ? 'moduleLifecycleNotification' : 'deviceLifecycleNotification',
+    'iothub-message-schema': moduleId
+      ? 'moduleLifecycleNotification'
+      : 'deviceLifecycleNotification',
   };
   if (moduleId) properties.moduleId = moduleId;
   const status = 'status' in identity ? identity.status : undefined;

@@ -13,13 +13,23 @@ function validate(bodies: ReturnType<typeof bulkBodySchema.parse>): BulkEntry[] 
     try {
       entry = parseBulkEntry(body);
     } catch (error) {
-      if (error instanceof RegistryError) throw new RegistryError(error.code, `Entry ${index} (id '${body.id.slice(0, 140)}'): ${error.message}`);
+      if (error instanceof RegistryError)
+        throw new RegistryError(
+          error.code,
+          `Entry ${index} (id '${body.id.slice(0, 140)}'): ${error.message}`,
+        );
       throw error;
     }
     const key = `${entry.deviceId}\u0000${entry.moduleId ?? ''}`;
     if (seen.has(key)) {
-      const what = entry.moduleId === undefined ? `Device '${entry.deviceId}'` : `Module '${entry.deviceId}/${entry.moduleId}'`;
-      throw new RegistryError('DeviceDefinedMultipleTimes', `${what} appears more than once (again at entry ${index}): send each identity once`);
+      const what =
+        entry.moduleId === undefined
+          ? `Device '${entry.deviceId}'`
+          : `Module '${entry.deviceId}/${entry.moduleId}'`;
+      throw new RegistryError(
+        'DeviceDefinedMultipleTimes',
+        `${what} appears more than once (again at entry ${index}): send each identity once`,
+      );
     }
     seen.add(key);
     return entry;

@@ -19,12 +19,19 @@ export const putDevice: ServiceHandler = async (request, { devices }) => {
   const deviceId = assertDeviceId(pathParam(request, 'deviceId'));
   const { deviceId: bodyId, ...body } = await readJsonBody(request, deviceBodySchema, 'device');
   assertSameId('deviceId', bodyId, deviceId);
-  const device = await devices.put(deviceId, toDeviceInput(body), parseIfMatch(request.headers.get('if-match')));
+  const device = await devices.put(
+    deviceId,
+    toDeviceInput(body),
+    parseIfMatch(request.headers.get('if-match')),
+  );
   return identityResponse(deviceJson(device));
 };
 
 export const deleteDevice: ServiceHandler = async (request, { devices }) => {
-  await devices.delete(assertDeviceId(pathParam(request, 'deviceId')), parseIfMatch(request.headers.get('if-match')));
+  await devices.delete(
+    assertDeviceId(pathParam(request, 'deviceId')),
+    parseIfMatch(request.headers.get('if-match')),
+  );
   return { status: 204 };
 };
 
@@ -32,13 +39,19 @@ function parseTop(value: string | null): number {
   if (value === null || value === '') return MAX_LIST_TOP;
   const top = /^\d{1,7}$/.test(value) ? Number(value) : NaN;
   if (!(top >= 1 && top <= MAX_LIST_TOP)) {
-    throw new RegistryError('ArgumentInvalid', `top must be a whole number from 1 to ${MAX_LIST_TOP}, not '${value.slice(0, 20)}'`);
+    throw new RegistryError(
+      'ArgumentInvalid',
+      `top must be a whole number from 1 to ${MAX_LIST_TOP}, not '${value.slice(0, 20)}'`,
+    );
   }
   return top;
 }
 
 /** Up to `top` devices; a continuation token in `x-ms-continuation` fetches the next page. */
-export const listDevices: ServiceHandler = async (request, { devices }): Promise<HttpResponseInit> => {
+export const listDevices: ServiceHandler = async (
+  request,
+  { devices },
+): Promise<HttpResponseInit> => {
   const top = parseTop(request.query.get('top'));
   const continuation = request.headers.get('x-ms-continuation') ?? undefined;
   const page = await devices.list(top, continuation || undefined);
@@ -49,4 +62,5 @@ export const listDevices: ServiceHandler = async (request, { devices }): Promise
   );
 };
 
-export const deviceStatistics: ServiceHandler = async (_request, { devices }) => jsonResponse(200, await devices.statistics());
+export const deviceStatistics: ServiceHandler = async (_request, { devices }) =>
+  jsonResponse(200, await devices.statistics());

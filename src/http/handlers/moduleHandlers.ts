@@ -9,20 +9,31 @@ import type { ServiceHandler } from '../serviceEndpoint';
 import { assertSameId, toModuleInput } from '../toInputs';
 
 const ids = (request: Parameters<ServiceHandler>[0]) =>
-  [assertDeviceId(pathParam(request, 'deviceId')), assertModuleId(pathParam(request, 'moduleId'))] as const;
+  [
+    assertDeviceId(pathParam(request, 'deviceId')),
+    assertModuleId(pathParam(request, 'moduleId')),
+  ] as const;
 
 export const getModule: ServiceHandler = async (request, { modules }) =>
   identityResponse(moduleJson(await modules.get(...ids(request))));
 
 export const listModules: ServiceHandler = async (request, { modules }) =>
-  jsonResponse(200, (await modules.list(assertDeviceId(pathParam(request, 'deviceId')))).map((m) => moduleJson(m)));
+  jsonResponse(
+    200,
+    (await modules.list(assertDeviceId(pathParam(request, 'deviceId')))).map((m) => moduleJson(m)),
+  );
 
 export const putModule: ServiceHandler = async (request, { modules }) => {
   const [deviceId, moduleId] = ids(request);
   const body = await readJsonBody(request, moduleBodySchema, 'module');
   assertSameId('deviceId', body.deviceId, deviceId);
   assertSameId('moduleId', body.moduleId, moduleId);
-  const module = await modules.put(deviceId, moduleId, toModuleInput(body), parseIfMatch(request.headers.get('if-match')));
+  const module = await modules.put(
+    deviceId,
+    moduleId,
+    toModuleInput(body),
+    parseIfMatch(request.headers.get('if-match')),
+  );
   return identityResponse(moduleJson(module));
 };
 

@@ -23,6 +23,9 @@ export const MAX_BULK_ENTRIES = 100;
 export const bulkBodySchema = z
   .array(bulkEntrySchema, { error: 'The body must be a JSON array of device entries' })
   .min(1, 'The body holds no entries: send 1 to 100')
-  .max(MAX_BULK_ENTRIES, `A bulk request holds at most ${MAX_BULK_ENTRIES} entries: split it into several requests`);
+  .max(
+    MAX_BULK_ENTRIES,
+    `A bulk request holds at most ${MAX_BULK_ENTRIES} entries: split it into several requests`,
+  );
 
 export type BulkEntryBody = z.infer<typeof bulkEntrySchema>;

@@ -6,7 +6,10 @@ export function caseInsensitiveEnum<const T extends readonly string[]>(values: T
   return z.string().transform((s, ctx) => {
     const value = byLower.get(s.toLowerCase());
     if (value === undefined) {
-      ctx.addIssue({ code: 'custom', message: `${what} '${s.slice(0, 64)}' is not one of: ${values.join(', ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what} '${s.slice(0, 64)}' is not one of: ${values.join(', ')}`,
+      });
       return z.NEVER;
     }
     return value;

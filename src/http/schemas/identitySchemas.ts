@@ -5,9 +5,15 @@ const text = z.string().nullable().optional();
 
 export const authenticationSchema = z
   .strictObject({
-    type: caseInsensitiveEnum(['sas', 'selfSigned', 'certificateAuthority', 'none'] as const, 'authentication.type').optional(),
+    type: caseInsensitiveEnum(
+      ['sas', 'selfSigned', 'certificateAuthority', 'none'] as const,
+      'authentication.type',
+    ).optional(),
     symmetricKey: z.strictObject({ primaryKey: text, secondaryKey: text }).nullable().optional(),
-    x509Thumbprint: z.strictObject({ primaryThumbprint: text, secondaryThumbprint: text }).nullable().optional(),
+    x509Thumbprint: z
+      .strictObject({ primaryThumbprint: text, secondaryThumbprint: text })
+      .nullable()
+      .optional(),
   })
   .nullable()
   .optional()
@@ -28,12 +34,18 @@ export const deviceFields = {
   status: caseInsensitiveEnum(['enabled', 'disabled'] as const, 'status').optional(),
   statusReason: z.string().nullable().optional(),
   authentication: authenticationSchema,
-  capabilities: z.strictObject({ iotEdge: z.boolean().nullable().optional() }).nullable().optional(),
+  capabilities: z
+    .strictObject({ iotEdge: z.boolean().nullable().optional() })
+    .nullable()
+    .optional(),
   deviceScope: z.string().nullable().optional(),
   parentScopes: z.array(z.string()).nullable().optional(),
 };
 
-export const deviceBodySchema = z.strictObject({ deviceId: z.string().optional(), ...deviceFields });
+export const deviceBodySchema = z.strictObject({
+  deviceId: z.string().optional(),
+  ...deviceFields,
+});
 
 export const moduleBodySchema = z.strictObject({
   deviceId: z.string().optional(),

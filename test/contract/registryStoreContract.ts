@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceDraft } from '../../src/domain/identity/DeviceIdentity';
+import type { ModuleDraft } from '../../src/domain/identity/ModuleIdentity';
+import type { RegistryStore } from '../../src/ports/RegistryStore';
+
+const auth = {
+  type: 'sas' as const,
+  symmetricKey: {
+    primaryKey: 'cHJpbWFyeS1rZXktMTIzNDU2',
+    secondaryKey: 'c2Vjb25kYXJ5LWtleS0xMjM0',
+  },
+  x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
+};
+
+export const deviceDraft = (deviceId: string, over: Partial<DeviceDraft> = {}): DeviceDraft => ({
+  deviceId,
+  generationId: '1',
+  status: 'enabled',
+  statusReason: null,
+  statusUpdatedTime: '0001-01-01T00:00:00Z',
+  authentication: auth,
+  capabilities: { iotEdge: false },
+  deviceScope: null,
+  parentScopes: null,
+  ...over,
+});
+
+const moduleDraft = (
+  deviceId: string,
+  moduleId: string,
+  over: Partial<ModuleDraft> = {},
+): ModuleDraft => ({
+  deviceId,
+  moduleId,
+  generationId: '2',
+  managedBy: null,
+  authentication: auth,
+  deviceGenerationId: '1',
+  ...over,
+});
+
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'resolved',
+    (e: { code?: string }) => e.code,
+  );
+
+/**
+ * One suite for every RegistryStore: the in-memory fake must behave like the Cosmos adapter,
+ * or unit tests built on it prove nothing. `makeStore` must give an empty store.
+ */
+export function registryStoreContract(name: string, makeStore: () => Promise<RegistryStore>): void {
+  describe(`RegistryStore contract: ${name}`, () => {
+    let store: RegistryStore;
+    beforeAll(async () => {
+      store = await makeStore();
+    });
+    const id = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+    it('creates, reads back at once, and refuses a second create', async () => {
+      const deviceId = id("dev:#?()'");
+      const created = await store.createDevice(
+        deviceDraft(deviceId, { statusReason: 'ünïcödé ✓' }),
+      );
+      expect(created.etag).toMatch(/^[A-Za-z0-9+/=]+$/);
+      expect(await store.readDevice(deviceId)).toEqual(created);
+      expect(await codeOf(store.createDevice(deviceDraft(deviceId)))).toBe('DeviceAlreadyExists');
+    });
+
+    it('reads a missing device as null', async () => {
+      expect(await store.readDevice(id('missing'))).toBeNull();
+    });
+
+    it('replaces only on a matching etag and gives a new etag', async () => {
+      const deviceId = id('replace');
+      const v1 = await store.createDevice(deviceDraft(deviceId));
+      const v2 = await store.replaceDevice(deviceDraft(deviceId, { status: 'disabled' }), v1.etag);
+      expect(v2.etag).not.toBe(v1.etag);
+      expect(v2.status).toBe('disabled');
+      expect(await codeOf(store.replaceDevice(deviceDraft(deviceId), v1.etag))).toBe(
+        'PreconditionFailed',
+      );
+      expect((await store.readDevice(deviceId))?.status).toBe('disabled');
+      expect(await codeOf(store.replaceDevice(deviceDraft(id('nobody')), v1.etag))).toBe(
+        'DeviceNotFound',
+      );
+    });
+
+    it('deletes only on a matching etag', async () => {
+      const deviceId = id('delete');
+      const v1 = await store.createDevice(deviceDraft(deviceId));
+      const v2 = await store.replaceDevice(deviceDraft(deviceId), v1.etag);
+      expect(await codeOf(store.deleteDevice(deviceId, v1.etag))).toBe('PreconditionFailed');
+      await store.deleteDevice(deviceId, v2.etag);
+      expect(await store.readDevice(deviceId)).toBeNull();
+      expect(await codeOf(store.deleteDevice(deviceId, v2.etag))).toBe('DeviceNotFound');
+    });
+
+    it('lists every device exactly once across pages, and counts them', async () => {
+      const before = await store.countDevices();
+      const ids = Array.from({ length: 23 }, (_, i) => id(`list${i}`));
+      await Promise.all(
+        ids.map((d, i) =>
+          store.createDevice(deviceDraft(d, { status: i % 4 === 0 ? 'disabled' : 'enabled' })),
+        ),
+      );
+      const seen: string[] = [];
+      let token: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.listDevices(5, token);
+        expect(page.items.length).toBeLessThanOrEqual(5);
+        seen.push(...page.items.map((d) => d.deviceId));
+        token = page.continuationToken;
+        pages++;
+      } while (token && pages < 100);
+      expect(new Set(seen).size).toBe(seen.length);
+      for (const d of ids) expect(seen).toContain(d);
+      const after = await store.countDevices();
+      expect(after.total - before.total).toBe(23);
+      expect(after.disabled - before.disabled).toBe(6);
+    });
+
+    it('stores modules with any allowed ID under their device', async () => {
+      const deviceId = id('mods');
+      const moduleIds = ['plain', 'with#hash', 'with?query', "with+plus:*!(),=@;$'%"];
+      for (const m of moduleIds) await store.createModule(moduleDraft(deviceId, m));
+      expect(await codeOf(store.createModule(moduleDraft(deviceId, 'with#hash')))).toBe(
+        'ModuleAlreadyExistsOnDevice',
+      );
+      const listed = await store.listModules(deviceId);
+      expect(listed.map((m) => m.moduleId).sort()).toEqual([...moduleIds].sort());
+      const read = await store.readModule(deviceId, 'with?query');
+      expect(read?.moduleId).toBe('with?query');
+      expect(await store.listModules(id('other'))).toEqual([]);
+    });
+
+    it('replaces and deletes modules conditionally', async () => {
+      const deviceId = id('modrw');
+      const v1 = await store.createModule(moduleDraft(deviceId, 'm'));
+      const v2 = await store.replaceModule(
+        moduleDraft(deviceId, 'm', { managedBy: 'IoT Edge' }),
+        v1.etag,
+      );
+      expect(v2.managedBy).toBe('IoT Edge');
+      expect(await codeOf(store.replaceModule(moduleDraft(deviceId, 'm'), v1.etag))).toBe(
+        'PreconditionFailed',
+      );
+      expect(await codeOf(store.deleteModule(deviceId, 'm', v1.etag))).toBe('PreconditionFailed');
+      await store.deleteModule(deviceId, 'm', v2.etag);
+      expect(await store.readModule(deviceId, 'm')).toBeNull();
+      expect(await codeOf(store.deleteModule(deviceId, 'm', v2.etag))).toBe('ModuleNotFound');
+      expect(await codeOf(store.replaceModule(moduleDraft(deviceId, 'm'), v2.etag))).toBe(
+        'ModuleNotFound',
+      );
+    });
+  });
+}

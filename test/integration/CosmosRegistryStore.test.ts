@@ -1,0 +1,8 @@
+import { CosmosRegistryStore } from '../../src/adapters/cosmos/CosmosRegistryStore';
+import { registryStoreContract } from '../contract/registryStoreContract';
+import { freshCosmosContainer } from '../support/cosmosContainer';
+
+registryStoreContract(
+  'Cosmos DB (embedded stand-in)',
+  async () => new CosmosRegistryStore(await freshCosmosContainer()),
+);

@@ -1,0 +1,4 @@
+import { InMemoryRegistryStore } from '../fakes/InMemoryRegistryStore';
+import { registryStoreContract } from '../contract/registryStoreContract';
+
+registryStoreContract('in-memory fake', () => Promise.resolve(new InMemoryRegistryStore()));
