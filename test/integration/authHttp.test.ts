@@ -15,11 +15,15 @@ describe('service authentication', () => {
   });
 
   it('refuses an expired token', async () => {
-    expect(await refused(serviceToken('iothubowner', { expiresInSeconds: -1 }))).toContain('expired');
+    expect(await refused(serviceToken('iothubowner', { expiresInSeconds: -1 }))).toContain(
+      'expired',
+    );
   });
 
   it('refuses a token signed with the wrong key, and never shows a key', async () => {
-    const message = await refused(serviceToken('iothubowner', { key: randomBytes(32).toString('base64') }));
+    const message = await refused(
+      serviceToken('iothubowner', { key: randomBytes(32).toString('base64') }),
+    );
     expect(message).toContain('signature does not match');
     expect(message).not.toContain(policy('iothubowner').primaryKey);
   });
@@ -30,25 +34,46 @@ describe('service authentication', () => {
   });
 
   it('refuses a token for another host or an unknown policy', async () => {
-    expect(await refused(serviceToken('iothubowner', { sr: 'otherhub.example.net' }))).toContain('does not cover');
-    expect(await refused('SharedAccessSignature sr=localhost&sig=abc&se=9999999999&skn=nobody')).toContain('no known shared access policy');
+    expect(await refused(serviceToken('iothubowner', { sr: 'otherhub.example.net' }))).toContain(
+      'does not cover',
+    );
+    expect(
+      await refused('SharedAccessSignature sr=localhost&sig=abc&se=9999999999&skn=nobody'),
+    ).toContain('no known shared access policy');
     expect(await refused('Bearer abc')).toContain('SharedAccessSignature');
   });
 
   it('accepts a token scoped to the device being read, and refuses one for another device', async () => {
     const id = uniqueId();
     await api('PUT', `/devices/${id}`, { body: {} });
-    expect((await api('GET', `/devices/${id}`, { auth: serviceToken('iothubowner', { sr: `localhost/devices/${id}` }) })).status).toBe(200);
-    await refused(serviceToken('iothubowner', { sr: `localhost/devices/${id}x` }), 'GET', `/devices/${id}`);
+    expect(
+      (
+        await api('GET', `/devices/${id}`, {
+          auth: serviceToken('iothubowner', { sr: `localhost/devices/${id}` }),
+        })
+      ).status,
+    ).toBe(200);
+    await refused(
+      serviceToken('iothubowner', { sr: `localhost/devices/${id}x` }),
+      'GET',
+      `/devices/${id}`,
+    );
   });
 
   it('needs RegistryRead to read and RegistryWrite to write', async () => {
     const id = uniqueId();
-    expect((await api('GET', '/devices?top=1', { auth: serviceToken('registryRead') })).status).toBe(200);
-    expect(await refused(serviceToken('registryRead'), 'PUT', `/devices/${id}`)).toContain('RegistryWrite');
+    expect(
+      (await api('GET', '/devices?top=1', { auth: serviceToken('registryRead') })).status,
+    ).toBe(200);
+    expect(await refused(serviceToken('registryRead'), 'PUT', `/devices/${id}`)).toContain(
+      'RegistryWrite',
+    );
     expect(await refused(serviceToken('service'))).toContain('RegistryRead');
     expect(await refused(serviceToken('device'))).toContain('RegistryRead');
-    expect((await api('PUT', `/devices/${id}`, { body: {}, auth: serviceToken('registryReadWrite') })).status).toBe(200);
+    expect(
+      (await api('PUT', `/devices/${id}`, { body: {}, auth: serviceToken('registryReadWrite') }))
+        .status,
+    ).toBe(200);
     expect((await api('GET', `/devices/${id}`)).status).toBe(200);
   });
 });

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { api, errorCode, uniqueId } from '../support/registryApi';
 
 const put = (id: string, body: unknown, ifMatch?: string) =>
-  api('PUT', `/devices/${encodeURIComponent(id)}`, { body, headers: ifMatch === undefined ? {} : { 'if-match': ifMatch } });
+  api('PUT', `/devices/${encodeURIComponent(id)}`, {
+    body,
+    headers: ifMatch === undefined ? {} : { 'if-match': ifMatch },
+  });
 
 describe('devices over HTTP', () => {
   it('creates a device that can be read back the moment the create returns', async () => {
@@ -18,7 +21,10 @@ describe('devices over HTTP', () => {
       lastActivityTime: '0001-01-01T00:00:00Z',
       cloudToDeviceMessageCount: 0,
       capabilities: { iotEdge: false },
-      authentication: { type: 'sas', x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null } },
+      authentication: {
+        type: 'sas',
+        x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
+      },
     });
     const { primaryKey, secondaryKey } = created.json.authentication.symmetricKey;
     expect(Buffer.from(primaryKey, 'base64')).toHaveLength(32);
@@ -75,7 +81,9 @@ describe('devices over HTTP', () => {
     await api('PUT', `/devices/${id}/modules/m2`, { body: {} });
     await put(id, { statusReason: 'changed' }, '*');
 
-    const stale = await api('DELETE', `/devices/${id}`, { headers: { 'if-match': `"${v1.etag}"` } });
+    const stale = await api('DELETE', `/devices/${id}`, {
+      headers: { 'if-match': `"${v1.etag}"` },
+    });
     expect(stale.status).toBe(412);
     const deleted = await api('DELETE', `/devices/${id}`, { headers: { 'if-match': '*' } });
     expect(deleted.status).toBe(204);
@@ -83,7 +91,9 @@ describe('devices over HTTP', () => {
     const gone = await api('GET', `/devices/${id}`);
     expect(gone.status).toBe(404);
     expect(errorCode(gone)).toBe('DeviceNotFound');
-    expect((await api('DELETE', `/devices/${id}`, { headers: { 'if-match': '*' } })).status).toBe(404);
+    expect((await api('DELETE', `/devices/${id}`, { headers: { 'if-match': '*' } })).status).toBe(
+      404,
+    );
 
     const v2 = (await put(id, {})).json;
     expect(v2.generationId).not.toBe(v1.generationId);
@@ -104,7 +114,11 @@ describe('devices over HTTP', () => {
     const edge = (await put(edgeId, { capabilities: { iotEdge: true } })).json;
     expect(edge.deviceScope).toMatch(new RegExp(`^ms-azure-iot-edge://${edgeId}-\\d+$`));
     expect(edge.parentScopes).toEqual([]);
-    const updated = await put(edgeId, { capabilities: { iotEdge: true }, deviceScope: 'ms-azure-iot-edge://x-1' }, '*');
+    const updated = await put(
+      edgeId,
+      { capabilities: { iotEdge: true }, deviceScope: 'ms-azure-iot-edge://x-1' },
+      '*',
+    );
     expect(updated.json.deviceScope).toBe(edge.deviceScope);
 
     const leaf = await put(uniqueId('leaf'), { parentScopes: [edge.deviceScope] });
@@ -112,14 +126,18 @@ describe('devices over HTTP', () => {
     expect(leaf.json.deviceScope).toBe(edge.deviceScope);
     expect(leaf.json.parentScopes).toEqual([edge.deviceScope]);
 
-    const orphan = await put(uniqueId('leaf'), { parentScopes: ['ms-azure-iot-edge://nobody-637000000000000000'] });
+    const orphan = await put(uniqueId('leaf'), {
+      parentScopes: ['ms-azure-iot-edge://nobody-637000000000000000'],
+    });
     expect(orphan.status).toBe(400);
     expect(orphan.json.Message).toContain('not the deviceScope of an existing edge device');
   });
 
   it('stores X.509 self-signed and CA devices without keys', async () => {
     const thumb = 'ab'.repeat(20);
-    const self = await put(uniqueId(), { authentication: { type: 'selfSigned', x509Thumbprint: { primaryThumbprint: thumb } } });
+    const self = await put(uniqueId(), {
+      authentication: { type: 'selfSigned', x509Thumbprint: { primaryThumbprint: thumb } },
+    });
     expect(self.json.authentication).toEqual({
       type: 'selfSigned',
       symmetricKey: { primaryKey: null, secondaryKey: null },

@@ -11,7 +11,11 @@ export function policy(name: string): SharedAccessPolicy {
 /** A service token as the SDK makes it: sr is the bare host name. */
 export function serviceToken(
   policyName = 'iothubowner',
-  { sr = 'localhost', expiresInSeconds = 3600, key }: { sr?: string; expiresInSeconds?: number; key?: string } = {},
+  {
+    sr = 'localhost',
+    expiresInSeconds = 3600,
+    key,
+  }: { sr?: string; expiresInSeconds?: number; key?: string } = {},
 ): string {
   const p = policy(policyName);
   const se = Math.floor(Date.now() / 1000) + expiresInSeconds;
@@ -30,7 +34,12 @@ export interface ApiReply {
 export async function api(
   method: string,
   path: string,
-  { body, headers = {}, auth = serviceToken(), apiVersion = '2021-04-12' }: {
+  {
+    body,
+    headers = {},
+    auth = serviceToken(),
+    apiVersion = '2021-04-12',
+  }: {
     body?: unknown;
     headers?: Record<string, string>;
     auth?: string | null;
@@ -67,4 +76,5 @@ export function errorCode(reply: ApiReply): string | undefined {
 }
 
 let counter = 0;
-export const uniqueId = (prefix = 'dev') => `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
+export const uniqueId = (prefix = 'dev') =>
+  `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
