@@ -72,6 +72,9 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     },
     publisher,
     cosmos,
-    close: async () => cosmos.dispose(),
+    close: () => {
+      cosmos.dispose();
+      return Promise.resolve();
+    },
   };
 }

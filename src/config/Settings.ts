@@ -27,7 +27,11 @@ export type Settings = z.infer<typeof settingsSchema>;
 
 /** Parses settings, failing fast with the names of the settings that are wrong. */
 export function parseSettings(source: Record<string, string | undefined>): Settings {
-  const parsed = settingsSchema.safeParse(source);
+  // An empty value (as local.settings.example.json lists them) means "not set".
+  const present = Object.fromEntries(
+    Object.entries(source).filter(([, v]) => v !== undefined && v.trim() !== ''),
+  );
+  const parsed = settingsSchema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`Invalid settings: ${problems}`);

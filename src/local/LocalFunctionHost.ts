@@ -110,7 +110,7 @@ export class LocalFunctionHost {
   }
 
   private write(res: ServerResponse, response: HttpResponseInit, close = false): void {
-    const headers = new Headers(response.headers as Record<string, string> | undefined);
+    const headers = new Headers(response.headers);
     let body: string | Buffer | undefined;
     if (response.jsonBody !== undefined) {
       body = JSON.stringify(response.jsonBody);

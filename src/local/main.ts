@@ -7,7 +7,7 @@ import { startLocalStack } from './startLocalStack';
 async function main(): Promise<void> {
   const settings = parseSettings(readLocalSettings());
   const stack = await startLocalStack({ settings, logger: consoleLogger });
-  const log = consoleLogger.info;
+  const log = (line: string) => consoleLogger.info(line);
   log(`Registry (HTTP)  : ${stack.httpUrl}`);
   log(
     `Registry (HTTPS) : ${stack.httpsUrl}   (self-signed certificate: ${settings.DATA_DIR}/tls/cert.pem)`,

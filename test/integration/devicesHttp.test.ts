@@ -159,7 +159,7 @@ describe('devices over HTTP', () => {
     const token = first.headers.get('x-ms-continuation');
     expect(token).toBeTruthy();
     const second = await api('GET', '/devices?top=2', { headers: { 'x-ms-continuation': token! } });
-    const firstIds = first.json.map((d: { deviceId: string }) => d.deviceId);
+    const firstIds = (first.json as { deviceId: string }[]).map((d) => d.deviceId);
     for (const d of second.json) expect(firstIds).not.toContain(d.deviceId);
 
     for (const top of ['0', '1001', 'abc', '-1', '2.5']) {

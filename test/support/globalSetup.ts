@@ -37,7 +37,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   const stack = await startLocalStack({
     settings,
-    logger: { ...silentLogger, error: consoleLogger.error },
+    logger: { ...silentLogger, error: (m, e) => consoleLogger.error(m, e) },
     inMemoryStorage: true,
   });
   project.provide('stack', {

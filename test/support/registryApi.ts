@@ -27,7 +27,7 @@ export interface ApiReply {
   status: number;
   headers: Headers;
   text: string;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
 }
 
 /** One request to the local host over HTTP. */
