@@ -1,7 +1,9 @@
 import { CosmosClient } from '@azure/cosmos';
 import { CollectingLifecyclePublisher } from '../adapters/events/CollectingLifecyclePublisher';
 import { CosmosRegistryStore } from '../adapters/cosmos/CosmosRegistryStore';
+import { ContinuationSeal } from '../adapters/cosmos/ContinuationSeal';
 import { ensureCosmosContainer } from '../adapters/cosmos/ensureCosmosContainer';
+import { createHash } from 'node:crypto';
 import { BulkRegistry } from '../application/BulkRegistry';
 import { DeviceRegistry } from '../application/DeviceRegistry';
 import { ModuleRegistry } from '../application/ModuleRegistry';
@@ -28,6 +30,10 @@ export interface RegistryRuntime {
   close(): Promise<void>;
 }
 
+/** A sealing key shared by every instance of the app, derived from (not equal to) the account key. */
+const continuationSeal = (accountKey: string) =>
+  new ContinuationSeal(createHash('sha256').update(`continuation-token:${accountKey}`).digest());
+
 /** The composition root: SDK clients and adapters are chosen and built here, once per process. */
 export async function createRegistryServices(env: RegistryEnvironment): Promise<RegistryRuntime> {
   const { settings, policies, logger } = env;
@@ -52,7 +58,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   const clock = env.clock ?? systemClock;
   const hostName = settings.IOTHUB_HOST_NAME;
   const deps: RegistryDeps = {
-    store: new CosmosRegistryStore(container),
+    store: new CosmosRegistryStore(container, continuationSeal(settings.COSMOS_KEY)),
     publisher,
     clock,
     logger,

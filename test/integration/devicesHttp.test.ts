@@ -162,6 +162,12 @@ describe('devices over HTTP', () => {
     const firstIds = (first.json as { deviceId: string }[]).map((d) => d.deviceId);
     for (const d of second.json) expect(firstIds).not.toContain(d.deviceId);
 
+    for (const forged of ['garbage', '[]', `${token!.split('.')[0]}.AAAAAAAAAAAAAAAAAAAAAA`]) {
+      const bad = await api('GET', '/devices?top=2', { headers: { 'x-ms-continuation': forged } });
+      expect(bad.status).toBe(400);
+      expect(bad.json.Message).toContain('not a token this registry issued');
+    }
+
     for (const top of ['0', '1001', 'abc', '-1', '2.5']) {
       const bad = await api('GET', `/devices?top=${top}`);
       expect(bad.status).toBe(400);

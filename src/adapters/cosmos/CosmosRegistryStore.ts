@@ -2,6 +2,7 @@ import type { Container, ItemDefinition } from '@azure/cosmos';
 import type { DeviceDraft, DeviceIdentity } from '../../domain/identity/DeviceIdentity';
 import type { ModuleDraft, ModuleIdentity } from '../../domain/identity/ModuleIdentity';
 import type { Page, RegistryStore } from '../../ports/RegistryStore';
+import { ContinuationSeal } from './ContinuationSeal';
 import { toCosmosEtag, toWireEtag } from './cosmosEtag';
 import {
   DEVICE_DOCUMENT_ID,
@@ -18,7 +19,10 @@ import { isCosmosNotFound, translateCosmosError } from './translateCosmosError';
  * logical partition, so every point operation is single-partition and etag-conditional.
  */
 export class CosmosRegistryStore implements RegistryStore {
-  constructor(private readonly container: Container) {}
+  constructor(
+    private readonly container: Container,
+    private readonly seal: ContinuationSeal,
+  ) {}
 
   async readDevice(deviceId: string): Promise<DeviceIdentity | null> {
     const doc = await this.read(DEVICE_DOCUMENT_ID, deviceId);
@@ -66,26 +70,24 @@ export class CosmosRegistryStore implements RegistryStore {
   }
 
   async listDevices(pageSize: number, continuationToken?: string): Promise<Page<DeviceIdentity>> {
-    const iterator = this.container.items.query<ItemDefinition>(
-      {
-        query: 'SELECT * FROM c WHERE c.kind = @kind',
-        parameters: [{ name: '@kind', value: 'device' }],
-      },
-      { maxItemCount: pageSize, ...(continuationToken ? { continuationToken } : {}) },
-    );
     const items: DeviceIdentity[] = [];
-    let token = continuationToken;
-    // A page may come back short; keep fetching until the requested size or the end.
-    while (items.length < pageSize) {
-      const page = await iterator.fetchNext();
+    let token = continuationToken === undefined ? undefined : this.seal.open(continuationToken);
+    // Pages may come back short: keep fetching, asking only for what is still missing, so the
+    // result never exceeds pageSize and the token always points just past what was returned.
+    do {
+      const page = await this.container.items
+        .query<ItemDefinition>(
+          {
+            query: 'SELECT * FROM c WHERE c.kind = @kind',
+            parameters: [{ name: '@kind', value: 'device' }],
+          },
+          { maxItemCount: pageSize - items.length, ...(token ? { continuationToken: token } : {}) },
+        )
+        .fetchNext();
       items.push(...page.resources.map((d) => toDevice(deviceDocument.parse(d))));
-      token = page.continuationToken;
-      if (!page.hasMoreResults || !token) {
-        token = undefined;
-        break;
-      }
-    }
-    return { items, continuationToken: token };
+      token = page.hasMoreResults ? page.continuationToken : undefined;
+    } while (token && items.length < pageSize);
+    return { items, continuationToken: token ? this.seal.seal(token) : undefined };
   }
 
   async countDevices(): Promise<{ total: number; disabled: number }> {
