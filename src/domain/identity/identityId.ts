@@ -3,8 +3,9 @@ import { RegistryError } from '../errors/RegistryError';
 // The current guide: devices may not use '+' and '#'; modules may (CONTRACT.md).
 const DEVICE_ID = /^[A-Za-z0-9\-:.%_*?!(),=@;$']{1,128}$/;
 const MODULE_ID = /^[A-Za-z0-9\-:.+%_#*?!(),=@;$']{1,128}$/;
-const DEVICE_CHARS = "A-Z a-z 0-9 - : . % _ * ? ! ( ) , = @ ; $ '";
-const MODULE_CHARS = "A-Z a-z 0-9 - : . + % _ # * ? ! ( ) , = @ ; $ '";
+// ';' is spelled out: the wire error format reserves it as a separator.
+const DEVICE_CHARS = "A-Z a-z 0-9 - : . % _ * ? ! ( ) , = @ $ ' and semicolon";
+const MODULE_CHARS = "A-Z a-z 0-9 - : . + % _ # * ? ! ( ) , = @ $ ' and semicolon";
 
 function describe(kind: string, id: string, chars: string): string {
   if (id.length === 0) return `The ${kind} ID is empty: give 1 to 128 characters`;

@@ -7,7 +7,15 @@ export function ticksAt(now: Date): bigint {
   return EPOCH_TICKS + BigInt(now.getTime()) * 10000n;
 }
 
-/** Unique per re-create of an ID: ticks plus a random sub-millisecond part. */
+let lastIssued = 0n;
+
+/**
+ * New at every re-create of an ID: ticks plus a random sub-millisecond part (so instances do
+ * not collide), and strictly increasing within a process (so a delete and re-create in the same
+ * millisecond still get different generations).
+ */
 export function newGenerationId(now: Date): string {
-  return (ticksAt(now) + BigInt(randomInt(10000))).toString();
+  const candidate = ticksAt(now) + BigInt(randomInt(10000));
+  lastIssued = candidate > lastIssued ? candidate : lastIssued + 1n;
+  return lastIssued.toString();
 }

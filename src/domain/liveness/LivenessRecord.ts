@@ -1,0 +1,64 @@
+export type LivenessState = 'neverSeen' | 'online' | 'silent';
+
+export type IntervalSource = 'configured' | 'declared' | 'default';
+
+/** One device's or module's entry in the last-seen map. Times are ISO 8601 UTC. */
+export interface LivenessRecord {
+  deviceId: string;
+  /** null for the device itself. */
+  moduleId: string | null;
+  /** The registry generation this entry belongs to; events of other generations are ignored. */
+  generationId: string | null;
+  createdAt: string;
+  /** Set when the identity was deleted: the entry stays as a tombstone so late events cannot revive it. */
+  deletedAt: string | null;
+  /** Disabled devices are never alerted on. */
+  enabled: boolean;
+  enabledChangedAt: string;
+  state: LivenessState;
+  stateSince: string;
+  lastSeen: string | null;
+  lastHeartbeat: string | null;
+  declaredIntervalSeconds: number | null;
+  configuredIntervalSeconds: number | null;
+  configuredGraceFactor: number | null;
+  /** When an online, enabled identity becomes silent; null otherwise. */
+  deadline: string | null;
+}
+
+export interface LivenessPolicy {
+  defaultIntervalSeconds: number;
+  graceFactor: number;
+}
+
+export function effectiveInterval(
+  r: LivenessRecord,
+  policy: LivenessPolicy,
+): { intervalSeconds: number; graceFactor: number; source: IntervalSource } {
+  const source: IntervalSource =
+    r.configuredIntervalSeconds !== null
+      ? 'configured'
+      : r.declaredIntervalSeconds !== null
+        ? 'declared'
+        : 'default';
+  return {
+    intervalSeconds:
+      r.configuredIntervalSeconds ?? r.declaredIntervalSeconds ?? policy.defaultIntervalSeconds,
+    graceFactor: r.configuredGraceFactor ?? policy.graceFactor,
+    source,
+  };
+}
+
+const later = (a: string, b: string) => (a > b ? a : b);
+
+/** Recomputes the deadline: lastSeen (or re-enable time) + interval × grace, for online, enabled entries. */
+export function withDeadline(r: LivenessRecord, policy: LivenessPolicy): LivenessRecord {
+  if (r.deletedAt !== null || r.state !== 'online' || !r.enabled || r.lastSeen === null)
+    return { ...r, deadline: null };
+  const { intervalSeconds, graceFactor } = effectiveInterval(r, policy);
+  const from = later(r.lastSeen, r.enabledChangedAt);
+  return {
+    ...r,
+    deadline: new Date(Date.parse(from) + intervalSeconds * graceFactor * 1000).toISOString(),
+  };
+}
