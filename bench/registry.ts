@@ -15,6 +15,8 @@
  *   BENCH_WARMUP       warm-up operations per op and path (not measured), default 200
  *   BENCH_TIMEOUT_S    hard limit of the whole run, default 900
  *   BENCH_VERBOSE=1    forward the host's and the stand-in's stderr
+ *   BENCH_QUIET_WAIT_S before each phase, wait up to this long (default 15) for other processes
+ *                      on the machine to use less than 0.1 core; 0 = do not wait
  *   BENCH_HOST_PROFILE a directory: the host runs with --cpu-prof and writes its profile there
  *
  * Exit code 0 when every operation succeeded (targets missed or not), non-zero on any error.
@@ -67,6 +69,7 @@ const opsAt = (i: number): number => (opsSetting.length === 1 ? opsSetting[0] : 
 const warmupOps = listOf('BENCH_WARMUP', '200')[0]!;
 const timeoutMs = listOf('BENCH_TIMEOUT_S', '900')[0]! * 1000;
 const verbose = process.env.BENCH_VERBOSE === '1';
+const quietWaitMs = Number(process.env.BENCH_QUIET_WAIT_S?.trim() || '15') * 1000;
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -232,7 +235,10 @@ async function machineBusyMs(): Promise<number | undefined> {
   try {
     const line = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0] ?? '';
     const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
-    const busy = [user, nice, system, irq, softirq, steal].reduce<number>((a, b) => a + (b ?? 0), 0);
+    const busy = [user, nice, system, irq, softirq, steal].reduce<number>(
+      (a, b) => a + (b ?? 0),
+      0,
+    );
     return Number.isFinite(busy) ? (busy * 1000) / CLOCK_TICKS_PER_S : undefined;
   } catch {
     return undefined;
@@ -465,6 +471,30 @@ function directDriver(container: Container): Driver {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** CPU used by processes other than ours over a short window, in cores. */
+async function otherLoad(windowMs: number): Promise<number | undefined> {
+  const a = await cpuSnapshot();
+  await sleep(windowMs);
+  const b = await cpuSnapshot();
+  if (a.machine === undefined || b.machine === undefined) return undefined;
+  const ours =
+    b.bench - a.bench + ((b.host ?? 0) - (a.host ?? 0)) + ((b.cosmos ?? 0) - (a.cosmos ?? 0));
+  return Math.max(0, b.machine - a.machine - ours) / windowMs;
+}
+
+let quietWaitedMs = 0;
+
+/** Waits (bounded) until the rest of the machine is quiet, so a phase does not share the CPUs. */
+async function waitForQuiet(): Promise<void> {
+  const until = Date.now() + quietWaitMs;
+  const start = Date.now();
+  for (;;) {
+    const load = await otherLoad(PAUSE_BETWEEN_PHASES_MS);
+    if (load === undefined || load < 0.1 || Date.now() >= until) break;
+  }
+  quietWaitedMs += Date.now() - start - PAUSE_BETWEEN_PHASES_MS;
+}
 const range = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
 async function cycle(
@@ -558,7 +588,9 @@ function printReport(rows: readonly Row[], floors: ReadonlyMap<number, PhaseResu
       r.api.opsPerS / r.direct.opsPerS < TARGET_RATIO ||
       r.api.p50 - r.direct.p50 >= TARGET_P50_OVERHEAD_MS,
   ).length;
-  const busiest = Math.max(...rows.flatMap((r) => [r.api.otherCores ?? 0, r.direct.otherCores ?? 0]));
+  const busiest = Math.max(
+    ...rows.flatMap((r) => [r.api.otherCores ?? 0, r.direct.otherCores ?? 0]),
+  );
   if (busiest > 0.1) {
     console.log('');
     console.log(
@@ -654,7 +686,7 @@ async function main(): Promise<number> {
         const order: PathName[] = first === 'api' ? ['api', 'direct'] : ['direct', 'api'];
         const results: Partial<Record<PathName, PhaseResult>> = {};
         for (const p of order) {
-          await sleep(PAUSE_BETWEEN_PHASES_MS);
+          await waitForQuiet();
           const r = await runPhase(ids[p], concurrency, drivers[p][op]);
           results[p] = r;
           console.log(
@@ -663,7 +695,7 @@ async function main(): Promise<number> {
         }
         rows.push({ op, concurrency, first, api: results.api!, direct: results.direct! });
       }
-      await sleep(PAUSE_BETWEEN_PHASES_MS);
+      await waitForQuiet();
       const floor = await runPhase(range('floor', n), concurrency, api.floor);
       floors.set(concurrency, floor);
       console.log(
@@ -673,6 +705,8 @@ async function main(): Promise<number> {
     }
 
     printReport(rows, floors);
+    if (quietWaitedMs > 1000)
+      console.log(`(Waited ${f1(quietWaitedMs / 1000)} s in all for other processes to go quiet.)`);
     const errors = rows.reduce((a, r) => a + r.api.errors + r.direct.errors, 0);
     if (errors) {
       failed = true;

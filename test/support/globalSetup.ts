@@ -13,6 +13,7 @@ export interface ProvidedStack {
   httpsPort: number;
   certificate: string;
   serviceConnectionString: string;
+  storageConnectionString: string;
   cosmosEndpoint: string;
   cosmosKey: string;
   cosmosDatabase: string;
@@ -45,6 +46,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     httpsPort: stack.httpsPort,
     certificate: stack.certificate,
     serviceConnectionString: stack.serviceConnectionString,
+    storageConnectionString: stack.storageConnectionString,
     cosmosEndpoint: stack.cosmosEndpoint,
     cosmosKey: stack.cosmosKey,
     cosmosDatabase: settings.COSMOS_DATABASE,

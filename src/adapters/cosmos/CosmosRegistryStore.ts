@@ -6,6 +6,7 @@ import { ContinuationSeal } from './ContinuationSeal';
 import { toCosmosEtag, toWireEtag } from './cosmosEtag';
 import {
   DEVICE_DOCUMENT_ID,
+  MODULES_MARKER_ID,
   deviceDocument,
   moduleDocument,
   moduleDocumentId,
@@ -108,6 +109,12 @@ export class CosmosRegistryStore implements RegistryStore {
   }
 
   async createModule(draft: ModuleDraft): Promise<ModuleIdentity> {
+    // The marker goes first: whoever finds no marker may rely on there being no module.
+    await this.container.items.upsert({
+      id: MODULES_MARKER_ID,
+      kind: 'marker',
+      deviceId: draft.deviceId,
+    });
     try {
       const { resource } = await this.container.items.create(fromModule(draft));
       return toModule(moduleDocument.parse(resource));
@@ -151,6 +158,8 @@ export class CosmosRegistryStore implements RegistryStore {
   }
 
   async listModules(deviceId: string): Promise<ModuleIdentity[]> {
+    // Most devices never get a module: a point read spares them a query on every delete.
+    if (!(await this.read(MODULES_MARKER_ID, deviceId))) return [];
     const { resources } = await this.container.items
       .query<ItemDefinition>(
         {

@@ -1,5 +1,8 @@
 export type LivenessState = 'neverSeen' | 'online' | 'silent';
 
+/** How IoT Hub writes a time that has not happened. */
+export const NEVER = '0001-01-01T00:00:00.000Z';
+
 export type IntervalSource = 'configured' | 'declared' | 'default';
 
 /** One device's or module's entry in the last-seen map. Times are ISO 8601 UTC. */
@@ -9,6 +12,7 @@ export interface LivenessRecord {
   moduleId: string | null;
   /** The registry generation this entry belongs to; events of other generations are ignored. */
   generationId: string | null;
+  /** When the registry created it; NEVER when the monitor enrolled it from its own events. */
   createdAt: string;
   /** Set when the identity was deleted: the entry stays as a tombstone so late events cannot revive it. */
   deletedAt: string | null;
@@ -20,6 +24,10 @@ export interface LivenessRecord {
   lastSeen: string | null;
   lastHeartbeat: string | null;
   declaredIntervalSeconds: number | null;
+  /** Enqueued time of the newest heartbeat that declared an interval. */
+  declaredAt: string | null;
+  /** When the last silence began: activity before it cannot move an online period's start. */
+  lastSilentAt: string | null;
   configuredIntervalSeconds: number | null;
   configuredGraceFactor: number | null;
   /** When an online, enabled identity becomes silent; null otherwise. */
@@ -29,6 +37,8 @@ export interface LivenessRecord {
 export interface LivenessPolicy {
   defaultIntervalSeconds: number;
   graceFactor: number;
+  /** How long a deleted identity's tombstone keeps late events from reviving it. */
+  tombstoneSeconds: number;
 }
 
 export function effectiveInterval(
@@ -51,10 +61,18 @@ export function effectiveInterval(
 
 const later = (a: string, b: string) => (a > b ? a : b);
 
-/** Recomputes the deadline: lastSeen (or re-enable time) + interval × grace, for online, enabled entries. */
+/**
+ * Recomputes the deadline: lastSeen (or re-enable time) + interval × grace for online, enabled
+ * entries; for tombstones, when they may be purged. The sweep visits entries at their deadline.
+ */
 export function withDeadline(r: LivenessRecord, policy: LivenessPolicy): LivenessRecord {
-  if (r.deletedAt !== null || r.state !== 'online' || !r.enabled || r.lastSeen === null)
-    return { ...r, deadline: null };
+  if (r.deletedAt !== null) {
+    return {
+      ...r,
+      deadline: new Date(Date.parse(r.deletedAt) + policy.tombstoneSeconds * 1000).toISOString(),
+    };
+  }
+  if (r.state !== 'online' || !r.enabled || r.lastSeen === null) return { ...r, deadline: null };
   const { intervalSeconds, graceFactor } = effectiveInterval(r, policy);
   const from = later(r.lastSeen, r.enabledChangedAt);
   return {

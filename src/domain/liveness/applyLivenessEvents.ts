@@ -1,7 +1,7 @@
+import { compareGenerations } from './compareGenerations';
 import type { LivenessAlert } from './LivenessAlert';
 import type { LivenessEvent } from './LivenessEvent';
-import { withDeadline, type LivenessPolicy, type LivenessRecord } from './LivenessRecord';
-import { compareGenerations } from './compareGenerations';
+import { NEVER, withDeadline, type LivenessPolicy, type LivenessRecord } from './LivenessRecord';
 
 export interface Applied {
   /** The entry to store; `undefined` when the events change nothing. */
@@ -12,137 +12,167 @@ export interface Applied {
 type Lifecycle = Extract<LivenessEvent, { kind: 'lifecycle' }>;
 type Activity = Extract<LivenessEvent, { kind: 'activity' }>;
 
-const OP_ORDER = { create: 0, status: 1, delete: 2 } as const;
-
-function fresh(
+function blank(
   deviceId: string,
   moduleId: string | null,
   generationId: string | null,
-  at: string,
-  enabled: boolean,
+  keep?: LivenessRecord,
 ): LivenessRecord {
   return {
     deviceId,
     moduleId,
     generationId,
-    createdAt: at,
+    createdAt: NEVER,
     deletedAt: null,
-    enabled,
-    enabledChangedAt: at,
+    enabled: true,
+    enabledChangedAt: NEVER,
     state: 'neverSeen',
-    stateSince: at,
+    stateSince: NEVER,
     lastSeen: null,
     lastHeartbeat: null,
     declaredIntervalSeconds: null,
-    configuredIntervalSeconds: null,
-    configuredGraceFactor: null,
+    declaredAt: null,
+    lastSilentAt: null,
+    // An operator's interval is set for the ID, not for one generation of it.
+    configuredIntervalSeconds: keep?.configuredIntervalSeconds ?? null,
+    configuredGraceFactor: keep?.configuredGraceFactor ?? null,
     deadline: null,
   };
 }
 
-const newer = (candidate: string | null, than: string | null) =>
-  candidate !== null && (than === null || compareGenerations(candidate, than) > 0);
+/** A tombstone holds nothing that depends on the order events arrived in. */
+const tombstone = (r: LivenessRecord, generationId: string | null, at: string): LivenessRecord => ({
+  ...blank(r.deviceId, r.moduleId, generationId, r),
+  deletedAt: at,
+  enabled: false,
+  stateSince: at,
+});
 
-function applyLifecycle(r: LivenessRecord | null, e: Lifecycle): LivenessRecord | null {
+/**
+ * The entry an event of `generation` applies to: the current one, a fresh one for a newer
+ * generation (the registry re-created the ID), or null for an older generation's event.
+ */
+function forGeneration(
+  r: LivenessRecord | null,
+  deviceId: string,
+  moduleId: string | null,
+  generation: string | null,
+): LivenessRecord | null {
+  if (r === null) return blank(deviceId, moduleId, generation);
+  if (generation === null || generation === r.generationId) return r;
+  if (r.generationId === null)
+    return r.deletedAt === null
+      ? { ...r, generationId: generation }
+      : blank(deviceId, moduleId, generation, r);
+  return compareGenerations(generation, r.generationId) > 0
+    ? blank(deviceId, moduleId, generation, r)
+    : null;
+}
+
+/** The newest status wins; at a tie, disabled wins (the safe side). */
+function withStatus(r: LivenessRecord, at: string, enabled: boolean): LivenessRecord {
+  return at > r.enabledChangedAt || (at === r.enabledChangedAt && !enabled && r.enabled)
+    ? { ...r, enabled, enabledChangedAt: at }
+    : r;
+}
+
+function applyLifecycle(current: LivenessRecord | null, e: Lifecycle): LivenessRecord | null {
+  const r = forGeneration(current, e.deviceId, e.moduleId, e.generationId);
+  if (r === null) return current;
+  if (r.deletedAt !== null) {
+    return e.op === 'delete' && e.at < r.deletedAt ? tombstone(r, r.generationId, e.at) : r;
+  }
   switch (e.op) {
-    case 'create':
-      if (r === null || newer(e.generationId, r.generationId))
-        return fresh(e.deviceId, e.moduleId, e.generationId, e.at, e.enabled ?? true);
-      return r;
+    case 'create': {
+      if (r.createdAt !== NEVER && r.createdAt <= e.at) return r;
+      const created = {
+        ...r,
+        createdAt: e.at,
+        ...(r.state === 'neverSeen' ? { stateSince: e.at } : {}),
+      };
+      return withStatus(created, e.at, e.enabled ?? true);
+    }
     case 'delete':
-      if (r === null)
-        return { ...fresh(e.deviceId, e.moduleId, e.generationId, e.at, false), deletedAt: e.at };
-      if (
-        e.generationId !== null &&
-        r.generationId !== null &&
-        compareGenerations(e.generationId, r.generationId) < 0
-      )
-        return r;
-      return r.deletedAt !== null
-        ? r
-        : { ...r, generationId: e.generationId ?? r.generationId, deletedAt: e.at };
+      return tombstone(r, e.generationId ?? r.generationId, e.at);
     case 'status':
-      if (r === null || r.deletedAt !== null || e.enabled === null) return r;
-      if (e.generationId !== null && r.generationId !== null && e.generationId !== r.generationId)
-        return r;
-      if (e.at < r.enabledChangedAt || r.enabled === e.enabled) return r;
-      return { ...r, enabled: e.enabled, enabledChangedAt: e.at };
+      return e.enabled === null ? r : withStatus(r, e.at, e.enabled);
   }
 }
 
-/** Whether activity belongs to the entry's generation; may enrol an identity seen for the first time. */
-function admit(r: LivenessRecord | null, e: Activity): { record: LivenessRecord | null } {
-  if (r === null) return { record: fresh(e.deviceId, e.moduleId, e.generationId, e.at, true) };
-  if (
-    r.deletedAt !== null ||
-    (e.generationId !== null && r.generationId !== null && e.generationId !== r.generationId)
-  ) {
-    // Only a newer generation revives an identity: the registry re-created it.
-    return newer(e.generationId, r.generationId)
-      ? { record: fresh(e.deviceId, e.moduleId, e.generationId, e.at, true) }
-      : { record: null };
+function applyActivity(
+  current: LivenessRecord | null,
+  e: Activity,
+  alerts: LivenessAlert[],
+): LivenessRecord | null {
+  const found = forGeneration(current, e.deviceId, e.moduleId, e.generationId);
+  if (found === null || found.deletedAt !== null) return current;
+  if (e.generationId === null && found.createdAt !== NEVER && e.at < found.createdAt)
+    return current;
+  let r = found;
+  if (e.heartbeat) {
+    if (r.lastHeartbeat === null || e.at > r.lastHeartbeat) r = { ...r, lastHeartbeat: e.at };
+    const declared = e.intervalSeconds;
+    if (
+      declared !== null &&
+      (r.declaredAt === null ||
+        e.at > r.declaredAt ||
+        (e.at === r.declaredAt && declared > (r.declaredIntervalSeconds ?? 0)))
+    ) {
+      r = { ...r, declaredIntervalSeconds: declared, declaredAt: e.at };
+    }
   }
-  if (e.generationId === null && e.at < r.createdAt) return { record: null };
-  return { record: r };
+  if (r.lastSeen === null || e.at > r.lastSeen) {
+    if (r.state === 'silent') {
+      alerts.push({
+        kind: 'recovered',
+        deviceId: r.deviceId,
+        moduleId: r.moduleId,
+        generationId: r.generationId,
+        at: e.at,
+        lastSeen: r.lastSeen,
+        ...(r.lastSeen === null
+          ? {}
+          : { outageSeconds: (Date.parse(e.at) - Date.parse(r.lastSeen)) / 1000 }),
+      });
+      return {
+        ...r,
+        lastSeen: e.at,
+        state: 'online',
+        stateSince: e.at,
+        lastSilentAt: r.stateSince,
+      };
+    }
+    return {
+      ...r,
+      lastSeen: e.at,
+      ...(r.state === 'neverSeen' ? { state: 'online' as const, stateSince: e.at } : {}),
+    };
+  }
+  // Late activity of the current online period moves its start back, as in-order delivery would.
+  if (r.state === 'online' && e.at < r.stateSince && e.at > (r.lastSilentAt ?? NEVER))
+    return { ...r, stateSince: e.at };
+  return r;
 }
 
 /**
- * Folds a batch of one identity's events into its entry. Activity is a maximum (the last-seen
- * time never moves backwards) and lifecycle events are ordered by generation, so duplicated or
- * reordered delivery gives the same entry as in-order delivery.
+ * Folds a batch of one identity's events into its entry. The entry is a function of the set of
+ * events (maxima, minima, generation order), so duplicated or reordered delivery, in any batch
+ * sizes, gives the same entry as in-order delivery.
  */
 export function applyLivenessEvents(
   current: LivenessRecord | null,
   events: readonly LivenessEvent[],
   policy: LivenessPolicy,
 ): Applied {
-  let r = current;
-  const lifecycle = events
-    .filter((e): e is Lifecycle => e.kind === 'lifecycle')
-    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : OP_ORDER[a.op] - OP_ORDER[b.op]));
-  for (const e of lifecycle) r = applyLifecycle(r, e);
-
   const alerts: LivenessAlert[] = [];
-  const activity = events
-    .filter((e): e is Activity => e.kind === 'activity')
-    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-  for (const e of activity) {
-    const { record } = admit(r, e);
-    if (record === null) continue;
-    r = record;
-    if (e.heartbeat && (r.lastHeartbeat === null || e.at >= r.lastHeartbeat)) {
-      const declared =
-        e.at === r.lastHeartbeat && r.declaredIntervalSeconds !== null && e.intervalSeconds !== null
-          ? Math.max(r.declaredIntervalSeconds, e.intervalSeconds)
-          : (e.intervalSeconds ?? r.declaredIntervalSeconds);
-      r = { ...r, lastHeartbeat: e.at, declaredIntervalSeconds: declared };
-    }
-    if (r.lastSeen === null || e.at > r.lastSeen) {
-      const before = r.lastSeen;
-      if (r.state === 'silent') {
-        alerts.push({
-          kind: 'recovered',
-          deviceId: r.deviceId,
-          moduleId: r.moduleId,
-          generationId: r.generationId,
-          at: e.at,
-          lastSeen: before,
-          ...(before === null
-            ? {}
-            : { outageSeconds: (Date.parse(e.at) - Date.parse(before)) / 1000 }),
-        });
-      }
-      r = {
-        ...r,
-        lastSeen: e.at,
-        ...(r.state === 'online' ? {} : { state: 'online' as const, stateSince: e.at }),
-      };
-    }
-  }
+  let r = current;
+  const ordered = [...events].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  for (const e of ordered)
+    r = e.kind === 'lifecycle' ? applyLifecycle(r, e) : applyActivity(r, e, alerts);
   if (r === null) return { next: undefined, alerts };
   const next = withDeadline(r, policy);
-  return { next: current !== null && sameRecord(current, next) ? undefined : next, alerts };
+  return {
+    next: current !== null && JSON.stringify(current) === JSON.stringify(next) ? undefined : next,
+    alerts,
+  };
 }
-
-const sameRecord = (a: LivenessRecord, b: LivenessRecord) =>
-  JSON.stringify(a) === JSON.stringify(b);

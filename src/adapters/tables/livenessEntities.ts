@@ -1,0 +1,43 @@
+import type { TableEntity } from '@azure/data-tables';
+import { z } from 'zod';
+import type { LivenessRecord } from '../../domain/liveness/LivenessRecord';
+import type { StoredAlert } from '../../ports/LivenessStore';
+
+const iso = z.string();
+
+/** The stored record, re-checked on every read. */
+export const livenessRecordSchema = z.object({
+  deviceId: z.string(),
+  moduleId: z.string().nullable(),
+  generationId: z.string().nullable(),
+  createdAt: iso,
+  deletedAt: iso.nullable(),
+  enabled: z.boolean(),
+  enabledChangedAt: iso,
+  state: z.enum(['neverSeen', 'online', 'silent']),
+  stateSince: iso,
+  lastSeen: iso.nullable(),
+  lastHeartbeat: iso.nullable(),
+  declaredIntervalSeconds: z.number().nullable(),
+  declaredAt: iso.nullable(),
+  lastSilentAt: iso.nullable(),
+  configuredIntervalSeconds: z.number().nullable(),
+  configuredGraceFactor: z.number().nullable(),
+  deadline: iso.nullable(),
+}) satisfies z.ZodType<LivenessRecord>;
+
+export const storedAlertSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['silent', 'recovered']),
+  deviceId: z.string(),
+  moduleId: z.string().nullable(),
+  generationId: z.string().nullable(),
+  at: iso,
+  lastSeen: iso.nullable(),
+  outageSeconds: z.number().optional(),
+}) satisfies z.ZodType<StoredAlert>;
+
+/** State rows carry the record as JSON (exact round trip, nulls included) plus `state` to filter on. */
+export type StateEntity = TableEntity<{ state: string; record: string }>;
+
+export type AlertEntity = TableEntity<{ alert: string }>;

@@ -1,0 +1,114 @@
+import type { LivenessAlert } from '../../domain/liveness/LivenessAlert';
+import { withDeadline, type LivenessPolicy } from '../../domain/liveness/LivenessRecord';
+import { refKey, type LivenessStore, type LivenessWrite } from '../../ports/LivenessStore';
+import type { AlertPublisher } from '../../ports/AlertPublisher';
+import type { Logger } from '../../ports/Logger';
+import type { PipelineMonitor } from './PipelineMonitor';
+
+export interface SweepResult {
+  due: number;
+  silenced: number;
+  held: number;
+  repaired: number;
+  purged: number;
+  lost: number;
+  current: boolean;
+  lagSeconds: number;
+}
+
+/**
+ * The overdue sweep: reads only the index rows whose deadline has passed (cost follows the
+ * devices that are due, not the fleet) and turns overdue online entries silent. The state
+ * change and its alert are one conditional transaction, so overlapping sweeps, or several
+ * instances, raise each alert once. While the pipeline is behind, silent alerts are held.
+ */
+export class LivenessSweep {
+  constructor(
+    private readonly store: LivenessStore,
+    private readonly pipeline: PipelineMonitor,
+    private readonly alerts: AlertPublisher,
+    private readonly policy: LivenessPolicy,
+    private readonly logger: Logger,
+    private readonly batchLimit = 5_000,
+  ) {}
+
+  async sweep(now: Date): Promise<SweepResult> {
+    const status = await this.pipeline.status(now);
+    const due = await this.store.listDue(now.toISOString(), this.batchLimit);
+    const stored = await this.store.readMany(due);
+    const writes: LivenessWrite[] = [];
+    const result: SweepResult = {
+      due: due.length,
+      silenced: 0,
+      held: 0,
+      repaired: 0,
+      purged: 0,
+      lost: 0,
+      current: status.current,
+      lagSeconds: status.lagSeconds,
+    };
+    for (const entry of due) {
+      const ref = { deviceId: entry.deviceId, moduleId: entry.moduleId };
+      const found = stored.get(refKey(ref));
+      if (!found || found.record.deadline !== entry.deadline) {
+        // An index row its entry no longer points at: drop just the row.
+        writes.push({ ref, record: null, etag: null, indexedDeadline: entry.deadline, alerts: [] });
+        result.repaired++;
+        continue;
+      }
+      const r = found.record;
+      if (r.deletedAt !== null) {
+        writes.push({
+          ref,
+          record: null,
+          etag: found.etag,
+          indexedDeadline: entry.deadline,
+          alerts: [],
+        });
+        result.purged++;
+      } else if (r.state === 'online' && r.enabled) {
+        if (!status.current) {
+          result.held++;
+          continue;
+        }
+        const alert: LivenessAlert = {
+          kind: 'silent',
+          deviceId: r.deviceId,
+          moduleId: r.moduleId,
+          generationId: r.generationId,
+          at: entry.deadline,
+          lastSeen: r.lastSeen,
+        };
+        writes.push({
+          ref,
+          record: { ...r, state: 'silent', stateSince: entry.deadline, deadline: null },
+          etag: found.etag,
+          indexedDeadline: entry.deadline,
+          alerts: [alert],
+        });
+        result.silenced++;
+      } else {
+        writes.push({
+          ref,
+          record: withDeadline(r, this.policy),
+          etag: found.etag,
+          indexedDeadline: entry.deadline,
+          alerts: [],
+        });
+        result.repaired++;
+      }
+    }
+    const { lost } = await this.store.write(writes);
+    // Lost races: another sweep or the ingest changed the entry first; the next sweep re-checks.
+    result.lost = lost.length;
+    const lostKeys = new Set(lost.map(refKey));
+    const raised = writes.filter((w) => !lostKeys.has(refKey(w.ref))).flatMap((w) => w.alerts);
+    result.silenced = raised.length;
+    await this.alerts
+      .publish(raised)
+      .catch((error: unknown) =>
+        this.logger.error('Publishing silent alerts failed; they are in the alert log', error),
+      );
+    return result;
+  }
+}

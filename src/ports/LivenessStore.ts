@@ -1,0 +1,71 @@
+import type { LivenessAlert } from '../domain/liveness/LivenessAlert';
+import type { LivenessRecord, LivenessState } from '../domain/liveness/LivenessRecord';
+import type { Page } from './RegistryStore';
+
+export interface IdentityRef {
+  deviceId: string;
+  moduleId: string | null;
+}
+
+export interface StoredLiveness {
+  record: LivenessRecord;
+  etag: string;
+}
+
+/**
+ * One entry's change: the new record (null removes it), the etag it was read with (null: it
+ * did not exist), the deadline its index row was filed under, and alerts raised by the change.
+ * The store applies the record, its deadline index row and its alerts atomically.
+ */
+export interface LivenessWrite {
+  ref: IdentityRef;
+  record: LivenessRecord | null;
+  etag: string | null;
+  indexedDeadline: string | null;
+  alerts: LivenessAlert[];
+}
+
+export interface WriteOutcome {
+  lost: IdentityRef[];
+  etags: Map<string, string>;
+}
+
+export interface DueEntry extends IdentityRef {
+  deadline: string;
+}
+
+export interface StoredAlert extends LivenessAlert {
+  id: string;
+}
+
+export interface PipelineProgress {
+  /** Event Hubs partition (or channel) this progress is for. */
+  source: string;
+  /** Newest enqueued time processed. */
+  newestEnqueued: string;
+  processedAt: string;
+}
+
+/** The last-seen map, its deadline index and its alert log. */
+export interface LivenessStore {
+  readMany(refs: readonly IdentityRef[]): Promise<Map<string, StoredLiveness>>;
+  /** Modules of a device (for a device delete's cascade). */
+  readModules(deviceId: string): Promise<StoredLiveness[]>;
+  /**
+   * Applies writes. Returns the refs whose write lost a race (etag or existence) and was not
+   * applied, and the new etags of the entries that were written.
+   */
+  write(writes: readonly LivenessWrite[]): Promise<WriteOutcome>;
+  listDue(until: string, limit: number): Promise<DueEntry[]>;
+  listByState(
+    state: LivenessState | undefined,
+    pageSize: number,
+    continuationToken?: string,
+  ): Promise<Page<LivenessRecord>>;
+  listAlerts(pageSize: number, continuationToken?: string): Promise<Page<StoredAlert>>;
+  countByState(): Promise<Record<LivenessState, number>>;
+  recordProgress(progress: readonly PipelineProgress[]): Promise<void>;
+  readProgress(): Promise<PipelineProgress[]>;
+}
+
+export const refKey = (ref: IdentityRef): string => `${ref.deviceId}\u0000${ref.moduleId ?? ''}`;
