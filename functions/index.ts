@@ -1,6 +1,7 @@
 import { app } from '@azure/functions';
 import { servicesFromEnvironment } from '../src/composition/servicesFromEnvironment';
 import { registryRoutes } from '../src/http/registryRoutes';
+import { livenessTriggers } from '../src/liveness/livenessTriggers';
 
 for (const route of registryRoutes(servicesFromEnvironment)) {
   app.http(route.name, {
@@ -10,3 +11,22 @@ for (const route of registryRoutes(servicesFromEnvironment)) {
     handler: route.handler,
   });
 }
+
+const liveness = livenessTriggers(async () => (await servicesFromEnvironment()).liveness);
+app.eventHub(liveness.ingest.name, {
+  connection: 'EVENTHUB_CONNECTION',
+  eventHubName: '%LIVENESS_EVENTHUB_NAME%',
+  cardinality: 'many',
+  // Store failures are thrown; the host then delivers the batch again (writes are idempotent).
+  retry: {
+    strategy: 'exponentialBackoff',
+    maxRetryCount: -1,
+    minimumInterval: { seconds: 1 },
+    maximumInterval: { minutes: 1 },
+  },
+  handler: liveness.ingest.handler,
+});
+app.timer(liveness.sweep.name, {
+  schedule: '%LIVENESS_SWEEP_SCHEDULE%',
+  handler: liveness.sweep.handler,
+});

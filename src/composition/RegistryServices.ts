@@ -3,6 +3,7 @@ import type { DeviceRegistry } from '../application/DeviceRegistry';
 import type { ModuleRegistry } from '../application/ModuleRegistry';
 import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
 import type { Clock } from '../ports/Clock';
+import type { LivenessServices } from '../liveness/LivenessServices';
 
 /** What the HTTP edge needs, built once per process by the composition root. */
 export interface RegistryServices {
@@ -13,6 +14,7 @@ export interface RegistryServices {
   clock: Clock;
   /** Host names tokens may be issued for, besides the one a request arrives on. */
   hostNames: readonly string[];
+  liveness: LivenessServices;
 }
 
 export type ServicesProvider = () => Promise<RegistryServices>;

@@ -1,38 +1,64 @@
 import { CosmosClient } from '@azure/cosmos';
-import { CollectingLifecyclePublisher } from '../adapters/events/CollectingLifecyclePublisher';
-import { CosmosRegistryStore } from '../adapters/cosmos/CosmosRegistryStore';
-import { ContinuationSeal } from '../adapters/cosmos/ContinuationSeal';
-import { ensureCosmosContainer } from '../adapters/cosmos/ensureCosmosContainer';
+import { TableClient } from '@azure/data-tables';
+import { EventHubConsumerClient } from '@azure/event-hubs';
 import { createHash } from 'node:crypto';
+import { ContinuationSeal } from '../adapters/cosmos/ContinuationSeal';
+import { CosmosRegistryStore } from '../adapters/cosmos/CosmosRegistryStore';
+import { ensureCosmosContainer } from '../adapters/cosmos/ensureCosmosContainer';
+import { EventHubAlertPublisher } from '../adapters/eventhubs/EventHubAlertPublisher';
+import { EventHubLifecyclePublisher } from '../adapters/eventhubs/EventHubLifecyclePublisher';
+import { EventHubPipelineProbe } from '../adapters/eventhubs/EventHubPipelineProbe';
+import { EventHubPublisher } from '../adapters/eventhubs/EventHubPublisher';
+import { LivenessKeys } from '../adapters/tables/livenessKeys';
+import { TableLivenessStore } from '../adapters/tables/TableLivenessStore';
 import { BulkRegistry } from '../application/BulkRegistry';
 import { DeviceRegistry } from '../application/DeviceRegistry';
+import { LivenessIngest } from '../application/liveness/LivenessIngest';
+import { LivenessSweep } from '../application/liveness/LivenessSweep';
+import { PipelineMonitor } from '../application/liveness/PipelineMonitor';
 import { ModuleRegistry } from '../application/ModuleRegistry';
 import type { RegistryDeps } from '../application/RegistryDeps';
-import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
 import type { Settings } from '../config/Settings';
+import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
+import type { LivenessPolicy } from '../domain/liveness/LivenessRecord';
+import { InProcessEventChannel } from '../liveness/InProcessEventChannel';
+import { livenessEventHubHandler } from '../liveness/livenessTriggerHandlers';
+import type { LivenessServices } from '../liveness/LivenessServices';
+import { noAlertPublisher } from '../ports/AlertPublisher';
 import { systemClock, type Clock } from '../ports/Clock';
 import type { LifecyclePublisher } from '../ports/LifecyclePublisher';
 import type { Logger } from '../ports/Logger';
+import type { PipelineProbe } from '../ports/PipelineProbe';
 import type { RegistryServices } from './RegistryServices';
 
 export interface RegistryEnvironment {
   settings: Settings;
   policies: ReadonlyMap<string, SharedAccessPolicy>;
   logger: Logger;
-  publisher?: LifecyclePublisher;
   clock?: Clock;
 }
 
 export interface RegistryRuntime {
   services: RegistryServices;
-  publisher: LifecyclePublisher;
+  /** The embedded stand-in for the Event Hub, when no Event Hubs connection is configured. */
+  channel: InProcessEventChannel | undefined;
   cosmos: CosmosClient;
+  livenessTable: TableClient;
   close(): Promise<void>;
 }
 
 /** A sealing key shared by every instance of the app, derived from (not equal to) the account key. */
 const continuationSeal = (accountKey: string) =>
   new ContinuationSeal(createHash('sha256').update(`continuation-token:${accountKey}`).digest());
+
+async function ensureTable(table: TableClient): Promise<void> {
+  try {
+    await table.createTable();
+  } catch (error) {
+    // "Already exists" at start-up is expected.
+    if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+  }
+}
 
 /** The composition root: SDK clients and adapters are chosen and built here, once per process. */
 export async function createRegistryServices(env: RegistryEnvironment): Promise<RegistryRuntime> {
@@ -42,6 +68,12 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       'COSMOS_ENDPOINT and COSMOS_KEY must be set (npm start provides an embedded stand-in when both are absent)',
     );
   }
+  if (!settings.STORAGE_CONNECTION_STRING) {
+    throw new Error(
+      'STORAGE_CONNECTION_STRING must be set (npm start provides Azurite when it is absent)',
+    );
+  }
+  const clock = env.clock ?? systemClock;
   const insecure = settings.COSMOS_ENDPOINT.startsWith('http:');
   const cosmos = new CosmosClient({
     endpoint: settings.COSMOS_ENDPOINT,
@@ -54,8 +86,84 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     settings.COSMOS_DATABASE,
     settings.COSMOS_CONTAINER,
   );
-  const publisher = env.publisher ?? new CollectingLifecyclePublisher();
-  const clock = env.clock ?? systemClock;
+
+  const livenessTable = TableClient.fromConnectionString(
+    settings.STORAGE_CONNECTION_STRING,
+    settings.LIVENESS_TABLE,
+    {
+      allowInsecureConnection:
+        settings.STORAGE_CONNECTION_STRING.includes('http://') ||
+        settings.STORAGE_CONNECTION_STRING.includes('UseDevelopmentStorage=true'),
+    },
+  );
+  await ensureTable(livenessTable);
+  const livenessStore = new TableLivenessStore(
+    livenessTable,
+    new LivenessKeys(settings.LIVENESS_PARTITIONS),
+  );
+  const policy: LivenessPolicy = {
+    defaultIntervalSeconds: settings.LIVENESS_DEFAULT_INTERVAL_SECONDS,
+    graceFactor: settings.LIVENESS_GRACE_FACTOR,
+    tombstoneSeconds: settings.LIVENESS_TOMBSTONE_SECONDS,
+  };
+
+  const closers: (() => Promise<void>)[] = [];
+  let publisher: LifecyclePublisher;
+  let probe: PipelineProbe | undefined;
+  let channel: InProcessEventChannel | undefined;
+  let alertPublisher = noAlertPublisher;
+  // The channel delivers to the ingest built below; it only calls once events flow.
+  const built: { liveness?: LivenessServices } = {};
+  if (settings.EVENTHUB_CONNECTION) {
+    const lifecycleHub = EventHubPublisher.fromConnectionString(
+      settings.EVENTHUB_CONNECTION,
+      settings.LIVENESS_EVENTHUB_NAME,
+    );
+    const alertHub = EventHubPublisher.fromConnectionString(
+      settings.EVENTHUB_CONNECTION,
+      settings.ALERTS_EVENTHUB_NAME,
+    );
+    const consumer = new EventHubConsumerClient(
+      '$Default',
+      settings.EVENTHUB_CONNECTION,
+      settings.LIVENESS_EVENTHUB_NAME,
+    );
+    publisher = new EventHubLifecyclePublisher(lifecycleHub);
+    alertPublisher = new EventHubAlertPublisher(alertHub);
+    probe = new EventHubPipelineProbe(consumer, livenessStore);
+    closers.push(
+      () => lifecycleHub.close(),
+      () => alertHub.close(),
+      () => consumer.close(),
+    );
+  } else {
+    channel = new InProcessEventChannel(
+      livenessEventHubHandler(() => Promise.resolve(built.liveness as LivenessServices)),
+      clock,
+      logger,
+      { eventHubName: settings.LIVENESS_EVENTHUB_NAME, maxBatchSize: 1000, retryDelayMs: 1000 },
+    );
+    publisher = channel;
+    probe = channel;
+    const c = channel;
+    closers.push(() => c.stop());
+  }
+  const pipeline = new PipelineMonitor(
+    livenessStore,
+    probe,
+    settings.LIVENESS_MAX_PIPELINE_LAG_SECONDS,
+  );
+  const liveness: LivenessServices = {
+    store: livenessStore,
+    ingest: new LivenessIngest(livenessStore, policy, logger, alertPublisher, clock),
+    sweep: new LivenessSweep(livenessStore, pipeline, alertPublisher, policy, logger),
+    pipeline,
+    policy,
+    clock,
+    logger,
+  };
+  built.liveness = liveness;
+
   const hostName = settings.IOTHUB_HOST_NAME;
   const deps: RegistryDeps = {
     store: new CosmosRegistryStore(container, continuationSeal(settings.COSMOS_KEY)),
@@ -75,12 +183,14 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       policies,
       clock,
       hostNames: hostName ? [hostName] : [],
+      liveness,
     },
-    publisher,
+    channel,
     cosmos,
-    close: () => {
+    livenessTable,
+    close: async () => {
+      for (const close of closers) await close().catch(() => undefined);
       cosmos.dispose();
-      return Promise.resolve();
     },
   };
 }

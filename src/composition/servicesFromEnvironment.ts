@@ -11,7 +11,11 @@ let services: Promise<RegistryServices> | undefined;
  */
 export function servicesFromEnvironment(): Promise<RegistryServices> {
   services ??= (async () => {
-    const settings = parseSettings(process.env);
+    // Functions apps already have a storage account: use it unless another is named.
+    const settings = parseSettings({
+      STORAGE_CONNECTION_STRING: process.env.AzureWebJobsStorage,
+      ...process.env,
+    });
     if (!settings.SHARED_ACCESS_POLICIES)
       throw new Error('SHARED_ACCESS_POLICIES must be set in the app settings');
     const policies = parsePolicies(settings.SHARED_ACCESS_POLICIES, 'SHARED_ACCESS_POLICIES');

@@ -16,6 +16,22 @@ export const settingsSchema = z.object({
   HUB_NAME: optional,
   MAX_MODULES_PER_DEVICE: count(20),
   STORAGE_CONNECTION_STRING: optional,
+  /** Event Hubs namespace connection string; without it, events flow through an in-process channel. */
+  EVENTHUB_CONNECTION: optional,
+  LIVENESS_EVENTHUB_NAME: z.string().default('telemetry'),
+  ALERTS_EVENTHUB_NAME: z.string().default('alerts'),
+  LIVENESS_TABLE: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name')
+    .default('liveness'),
+  /** Fixed once the table holds data: entries are found by a hash of the device ID modulo this. */
+  LIVENESS_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(64),
+  LIVENESS_DEFAULT_INTERVAL_SECONDS: count(60),
+  LIVENESS_GRACE_FACTOR: z.coerce.number().min(1).max(100).default(2),
+  /** NCRONTAB with seconds, as Azure Functions timers take it. */
+  LIVENESS_SWEEP_SCHEDULE: z.string().default('0 */1 * * * *'),
+  LIVENESS_MAX_PIPELINE_LAG_SECONDS: count(120),
+  LIVENESS_TOMBSTONE_SECONDS: count(86_400),
   // Local host only.
   PORT: z.coerce.number().int().min(0).max(65535).default(7071),
   HTTPS_PORT: z.coerce.number().int().min(0).max(65535).default(7443),

@@ -8,6 +8,13 @@ import {
   putDevice,
 } from './handlers/deviceHandlers';
 import { deleteModule, getModule, listModules, putModule } from './handlers/moduleHandlers';
+import {
+  getLiveness,
+  listAlerts,
+  listLiveness,
+  livenessSummary,
+  putLiveness,
+} from './handlers/livenessHandlers';
 import type { HttpRoute } from './HttpRoute';
 import { serviceEndpoint } from './serviceEndpoint';
 
@@ -57,6 +64,43 @@ export function registryRoutes(services: ServicesProvider): HttpRoute[] {
       methods: ['DELETE'],
       route: 'devices/{deviceId}/modules/{moduleId}',
       handler: write(deleteModule),
+    },
+    {
+      name: 'getDeviceLiveness',
+      methods: ['GET'],
+      route: 'devices/{deviceId}/liveness',
+      handler: read(getLiveness),
+    },
+    {
+      name: 'putDeviceLiveness',
+      methods: ['PUT'],
+      route: 'devices/{deviceId}/liveness',
+      handler: write(putLiveness),
+    },
+    {
+      name: 'getModuleLiveness',
+      methods: ['GET'],
+      route: 'devices/{deviceId}/modules/{moduleId}/liveness',
+      handler: read(getLiveness),
+    },
+    {
+      name: 'putModuleLiveness',
+      methods: ['PUT'],
+      route: 'devices/{deviceId}/modules/{moduleId}/liveness',
+      handler: write(putLiveness),
+    },
+    { name: 'listLiveness', methods: ['GET'], route: 'liveness', handler: read(listLiveness) },
+    {
+      name: 'livenessSummary',
+      methods: ['GET'],
+      route: 'liveness/summary',
+      handler: read(livenessSummary),
+    },
+    {
+      name: 'livenessAlerts',
+      methods: ['GET'],
+      route: 'liveness/alerts',
+      handler: read(listAlerts),
     },
   ];
 }

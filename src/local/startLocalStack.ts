@@ -15,6 +15,8 @@ import type { Logger } from '../ports/Logger';
 import { serviceConnectionString } from './connectionStrings';
 import { close, listen } from './listen';
 import { LocalFunctionHost } from './LocalFunctionHost';
+import { LocalTimer } from './LocalTimer';
+import { livenessTriggers } from '../liveness/livenessTriggers';
 import { loadOrCreateCertificate } from './loadOrCreateCertificate';
 import { startAzurite } from './startAzurite';
 import { startCosmosStandIn } from './startCosmosStandIn';
@@ -105,6 +107,16 @@ export async function startLocalStack({
       logger,
     });
     stops.push(() => runtime.close());
+
+    const triggers = livenessTriggers(() => Promise.resolve(runtime.services.liveness));
+    const sweepTimer = new LocalTimer(
+      triggers.sweep.name,
+      settings.LIVENESS_SWEEP_SCHEDULE,
+      triggers.sweep.handler,
+      logger,
+    );
+    sweepTimer.start();
+    stops.push(() => sweepTimer.stop());
 
     const host = new LocalFunctionHost(
       registryRoutes(() => Promise.resolve(runtime.services)),

@@ -10,6 +10,7 @@ import { sign } from '../../src/domain/auth/signatureMatches';
 import type { SharedAccessPolicy } from '../../src/domain/auth/SharedAccessPolicy';
 import { registryRoutes } from '../../src/http/registryRoutes';
 import type { RegistryStore } from '../../src/ports/RegistryStore';
+import type { LivenessServices } from '../../src/liveness/LivenessServices';
 import { silentLogger } from '../../src/ports/Logger';
 import { InMemoryRegistryStore } from '../fakes/InMemoryRegistryStore';
 
@@ -20,6 +21,11 @@ const owner: SharedAccessPolicy = {
   rights: ['RegistryRead', 'RegistryWrite'],
 };
 const now = new Date('2026-03-01T00:00:00Z');
+// The registry reads the last-seen map on GET; here it holds nothing.
+const noLiveness = {
+  store: { readMany: () => Promise.resolve(new Map()) },
+  logger: silentLogger,
+} as unknown as LivenessServices;
 
 function services(store: RegistryStore): RegistryServices {
   const deps = {
@@ -39,6 +45,7 @@ function services(store: RegistryStore): RegistryServices {
     policies: new Map([[owner.keyName, owner]]),
     clock: deps.clock,
     hostNames: ['myhub.example.net'],
+    liveness: noLiveness,
   };
 }
 

@@ -61,7 +61,9 @@ function jsonBody(body: unknown): Record<string, unknown> | null {
  * `intervalSeconds`) or a lifecycle notification. Never throws: a bad event is a reason.
  */
 export function parseLivenessEvent(raw: RawEvent): ParseResult {
-  const sys = raw.systemProperties;
+  // A hub route sets iothub-* as system properties; a plain producer can only send them as
+  // application properties. Read both, system first.
+  const sys = { ...raw.properties, ...raw.systemProperties };
   const props = raw.properties;
   const enqueued = time(raw.enqueuedTimeUtc) ?? time(prop(sys, 'iothub-enqueuedtime'));
   const opType = text(prop(props, 'opType'));

@@ -2,7 +2,8 @@ import type { HttpResponseInit } from '@azure/functions';
 import { RegistryError } from '../../domain/errors/RegistryError';
 import { assertDeviceId } from '../../domain/identity/identityId';
 import { parseIfMatch } from '../../domain/identity/IfMatch';
-import { deviceJson } from '../identityJson';
+import { deviceJson, NO_ACTIVITY } from '../identityJson';
+import { activityOf } from '../activityOf';
 import { identityResponse, jsonResponse } from '../jsonResponse';
 import { pathParam } from '../pathParam';
 import { readJsonBody } from '../readJsonBody';
@@ -12,8 +13,22 @@ import { assertSameId, toDeviceInput } from '../toInputs';
 
 export const MAX_LIST_TOP = 1000;
 
-export const getDevice: ServiceHandler = async (request, { devices }) =>
-  identityResponse(deviceJson(await devices.get(assertDeviceId(pathParam(request, 'deviceId')))));
+/** The device, with its connection facts from the last-seen map (one point read, in parallel). */
+export const getDevice: ServiceHandler = async (request, { devices, liveness }) => {
+  const deviceId = assertDeviceId(pathParam(request, 'deviceId'));
+  const [device, activity] = await Promise.all([
+    devices.get(deviceId),
+    activityOf(liveness, { deviceId, moduleId: null }),
+  ]);
+  return identityResponse(
+    deviceJson(
+      device,
+      activity.generationId === device.generationId || activity.generationId === null
+        ? activity.view
+        : NO_ACTIVITY,
+    ),
+  );
+};
 
 export const putDevice: ServiceHandler = async (request, { devices }) => {
   const deviceId = assertDeviceId(pathParam(request, 'deviceId'));

@@ -1,0 +1,34 @@
+import type { IdentityRef } from '../ports/LivenessStore';
+import type { LivenessServices } from '../liveness/LivenessServices';
+import { NO_ACTIVITY, type ActivityView } from './identityJson';
+
+/**
+ * Connection facts for the registry's reply, from the last-seen map: Connected while online.
+ * Liveness being unreachable must not fail a registry read, so it then reports no activity.
+ */
+export async function activityOf(
+  liveness: LivenessServices,
+  ref: IdentityRef,
+): Promise<{ view: ActivityView; generationId: string | null }> {
+  try {
+    const found = [...(await liveness.store.readMany([ref])).values()][0]?.record;
+    if (!found || found.deletedAt !== null) return { view: NO_ACTIVITY, generationId: null };
+    return {
+      generationId: found.generationId,
+      view: {
+        connectionState: found.state === 'online' ? 'Connected' : 'Disconnected',
+        connectionStateUpdatedTime:
+          found.state === 'neverSeen'
+            ? NO_ACTIVITY.connectionStateUpdatedTime
+            : toHubTime(found.stateSince),
+        lastActivityTime:
+          found.lastSeen === null ? NO_ACTIVITY.lastActivityTime : toHubTime(found.lastSeen),
+      },
+    };
+  } catch (error) {
+    liveness.logger.warn(`Liveness unavailable for a registry read: ${String(error)}`);
+    return { view: NO_ACTIVITY, generationId: null };
+  }
+}
+
+const toHubTime = (iso: string) => iso.replace(/\.000Z$/, 'Z');

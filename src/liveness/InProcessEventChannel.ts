@@ -1,0 +1,153 @@
+import { InvocationContext } from '@azure/functions';
+import { randomUUID } from 'node:crypto';
+import type { LifecycleNotification } from '../domain/lifecycle/LifecycleNotification';
+import type { LifecyclePublisher } from '../ports/LifecyclePublisher';
+import type { Logger } from '../ports/Logger';
+import type { PipelineProbe } from '../ports/PipelineProbe';
+import type { Clock } from '../ports/Clock';
+import { camelKeys } from './hostTriggerMetadata';
+
+export interface ChannelEvent {
+  body: unknown;
+  properties: Record<string, unknown>;
+  systemProperties: Record<string, unknown>;
+  partitionKey: string;
+}
+
+type EventHubHandler = (messages: unknown, context: InvocationContext) => Promise<unknown>;
+
+interface Enqueued extends ChannelEvent {
+  enqueuedTimeUtc: string;
+  sequenceNumber: number;
+}
+
+/**
+ * The embedded stand-in for the Event Hub: events published in this process are handed to the
+ * same Event Hubs trigger handler Azure calls, in batches, with the `triggerMetadata` the
+ * Functions host builds. Delivery is at least once: a batch whose handler throws is retried.
+ * Events live in memory only.
+ */
+export class InProcessEventChannel implements LifecyclePublisher, PipelineProbe {
+  private readonly queue: Enqueued[] = [];
+  private inFlight: Enqueued[] = [];
+  private sequence = 0;
+  private pumping: Promise<void> | undefined;
+  private stopped = false;
+  private idle: (() => void)[] = [];
+
+  constructor(
+    private readonly handler: EventHubHandler,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly options: {
+      eventHubName: string;
+      maxBatchSize: number;
+      retryDelayMs: number;
+    } = {
+      eventHubName: 'telemetry',
+      maxBatchSize: 1000,
+      retryDelayMs: 1000,
+    },
+  ) {}
+
+  publish(notifications: readonly LifecycleNotification[]): Promise<void> {
+    this.send(
+      notifications.map((n) => ({
+        body: n.body,
+        properties: n.properties,
+        systemProperties: n.systemProperties,
+        partitionKey: n.partitionKey,
+      })),
+    );
+    return Promise.resolve();
+  }
+
+  /** Enqueues events; the hub's enqueued time is stamped here, as the broker would. */
+  send(events: readonly ChannelEvent[]): void {
+    if (this.stopped) throw new Error('The event channel is stopped');
+    const now = this.clock.now().toISOString();
+    for (const e of events) {
+      this.queue.push({
+        ...e,
+        systemProperties: { ...e.systemProperties, 'iothub-enqueuedtime': now },
+        enqueuedTimeUtc: now,
+        sequenceNumber: ++this.sequence,
+      });
+    }
+    this.pumping ??= this.pump().finally(() => {
+      this.pumping = undefined;
+      if (this.queue.length > 0 && !this.stopped) this.send([]);
+      else for (const resolve of this.idle.splice(0)) resolve();
+    });
+  }
+
+  oldestUnprocessed(): Promise<Date | null> {
+    const oldest = this.inFlight[0] ?? this.queue[0];
+    return Promise.resolve(oldest ? new Date(oldest.enqueuedTimeUtc) : null);
+  }
+
+  /** Resolves once everything published so far has been handled. */
+  drained(): Promise<void> {
+    if (!this.pumping && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.pumping;
+  }
+
+  private async pump(): Promise<void> {
+    while (this.queue.length > 0 && !this.stopped) {
+      this.inFlight = this.queue.splice(0, this.options.maxBatchSize);
+      for (;;) {
+        try {
+          await this.handler(
+            this.inFlight.map((e) => e.body),
+            this.context(this.inFlight),
+          );
+          break;
+        } catch (error) {
+          this.logger.error(
+            `Liveness batch of ${this.inFlight.length} failed; redelivering`,
+            error,
+          );
+          if (this.stopped) return;
+          await new Promise((r) => setTimeout(r, this.options.retryDelayMs));
+        }
+      }
+      this.inFlight = [];
+    }
+  }
+
+  private context(batch: Enqueued[]): InvocationContext {
+    return new InvocationContext({
+      functionName: 'livenessIngest',
+      invocationId: randomUUID(),
+      logHandler: (level, ...args) => {
+        if (level === 'error') this.logger.error(args.map(String).join(' '));
+        else if (level === 'warning') this.logger.warn(args.map(String).join(' '));
+      },
+      triggerMetadata: {
+        systemPropertiesArray: batch.map((e) =>
+          camelKeys({
+            ...e.systemProperties,
+            SequenceNumber: e.sequenceNumber,
+            EnqueuedTimeUtc: e.enqueuedTimeUtc,
+            PartitionKey: e.partitionKey,
+          }),
+        ),
+        propertiesArray: batch.map((e) => camelKeys(e.properties)),
+        enqueuedTimeUtcArray: batch.map((e) => e.enqueuedTimeUtc),
+        sequenceNumberArray: batch.map((e) => e.sequenceNumber),
+        offsetArray: batch.map((e) => String(e.sequenceNumber)),
+        partitionKeyArray: batch.map((e) => e.partitionKey),
+        partitionContext: {
+          consumerGroup: '$Default',
+          eventHubName: this.options.eventHubName,
+          partitionId: '0',
+        },
+      },
+    });
+  }
+}

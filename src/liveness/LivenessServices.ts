@@ -1,0 +1,18 @@
+import type { LivenessIngest } from '../application/liveness/LivenessIngest';
+import type { LivenessSweep } from '../application/liveness/LivenessSweep';
+import type { PipelineMonitor } from '../application/liveness/PipelineMonitor';
+import type { LivenessPolicy } from '../domain/liveness/LivenessRecord';
+import type { Clock } from '../ports/Clock';
+import type { LivenessStore } from '../ports/LivenessStore';
+import type { Logger } from '../ports/Logger';
+
+/** What the liveness triggers and endpoints need, built once per process. */
+export interface LivenessServices {
+  store: LivenessStore;
+  ingest: LivenessIngest;
+  sweep: LivenessSweep;
+  pipeline: PipelineMonitor;
+  policy: LivenessPolicy;
+  clock: Clock;
+  logger: Logger;
+}

@@ -1,0 +1,48 @@
+import type { InvocationContext, Timer } from '@azure/functions';
+import type { RawEvent } from '../domain/liveness/parseLivenessEvent';
+import type { LivenessServices } from './LivenessServices';
+
+type Provider = () => Promise<LivenessServices>;
+
+const at = <T>(list: unknown, i: number): T | undefined =>
+  Array.isArray(list) ? (list[i] as T) : undefined;
+
+/** Zips the batch with its slice of triggerMetadata (cardinality `many`). */
+export function rawEvents(messages: unknown, context: InvocationContext): RawEvent[] {
+  const bodies = Array.isArray(messages) ? (messages as unknown[]) : [messages];
+  const meta = context.triggerMetadata ?? {};
+  return bodies.map((body, i) => ({
+    body,
+    systemProperties: at<Record<string, unknown>>(meta.systemPropertiesArray, i),
+    properties: at<Record<string, unknown>>(meta.propertiesArray, i),
+    enqueuedTimeUtc: at<unknown>(meta.enqueuedTimeUtcArray, i),
+  }));
+}
+
+/**
+ * The Event Hubs trigger. Bad events are counted and skipped inside `ingest`; a failure of the
+ * store is thrown so the host's retry policy delivers the batch again (writes are idempotent).
+ */
+export function livenessEventHubHandler(services: Provider) {
+  return async (messages: unknown, context: InvocationContext): Promise<void> => {
+    const { ingest } = await services();
+    const partition =
+      (context.triggerMetadata?.partitionContext as { partitionId?: string } | undefined)
+        ?.partitionId ?? '0';
+    const result = await ingest.ingest(rawEvents(messages, context), partition);
+    if (result.malformed > 0)
+      context.warn(`Skipped ${result.malformed} malformed event(s) of ${result.events}`);
+  };
+}
+
+/** The timer: one sweep per tick; a sweep that is past due simply catches up (it reads by deadline). */
+export function livenessTimerHandler(services: Provider) {
+  return async (timer: Timer, context: InvocationContext): Promise<void> => {
+    const { sweep, clock } = await services();
+    const result = await sweep.sweep(clock.now());
+    if (timer.isPastDue)
+      context.log('Sweep ran late (isPastDue); it covered everything due up to now');
+    if (!result.current)
+      context.warn(`Pipeline ${result.lagSeconds}s behind: ${result.held} silent alert(s) held`);
+  };
+}
