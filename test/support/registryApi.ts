@@ -39,14 +39,16 @@ export async function api(
     headers = {},
     auth = serviceToken(),
     apiVersion = '2021-04-12',
+    baseUrl = inject('stack').httpUrl,
   }: {
+    baseUrl?: string;
     body?: unknown;
     headers?: Record<string, string>;
     auth?: string | null;
     apiVersion?: string | null;
   } = {},
 ): Promise<ApiReply> {
-  const url = new URL(path, inject('stack').httpUrl);
+  const url = new URL(path, baseUrl);
   if (apiVersion !== null) url.searchParams.set('api-version', apiVersion);
   const res = await fetch(url, {
     method,

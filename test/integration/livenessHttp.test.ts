@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalTimer } from '../../src/local/LocalTimer';
+import { silentLogger } from '../../src/ports/Logger';
+import { api } from '../support/registryApi';
+import { startTestRuntime, type TestRuntime } from '../support/testRuntime';
+
+describe('liveness end to end: registry → lifecycle stream → map → sweep → API', () => {
+  let rt: TestRuntime;
+  const call = (method: string, path: string, body?: unknown) =>
+    api(method, path, { baseUrl: rt.url, ...(body === undefined ? {} : { body }) });
+  const heartbeat = (deviceId: string, extra: Record<string, string> = {}) =>
+    rt.runtime.channel!.send([
+      {
+        body: '',
+        properties: { messageType: 'heartbeat', ...extra },
+        systemProperties: {
+          'iothub-connection-device-id': deviceId,
+          'iothub-message-source': 'Telemetry',
+        },
+        partitionKey: deviceId,
+      },
+    ]);
+  const settle = () => rt.runtime.channel!.drained();
+
+  beforeAll(async () => {
+    rt = await startTestRuntime();
+  });
+  afterAll(() => rt.stop());
+
+  it('tracks a device from create to silent to recovered, and the registry shows it', async () => {
+    await call('PUT', '/devices/e2e-1', {});
+    await settle();
+    expect((await call('GET', '/devices/e2e-1/liveness')).json).toMatchObject({
+      state: 'neverSeen',
+      intervalSeconds: 60,
+      intervalSource: 'default',
+    });
+
+    rt.clock.set('2026-01-01T00:01:00.000Z');
+    heartbeat('e2e-1', { intervalSeconds: '30' });
+    await settle();
+    const online = (await call('GET', '/devices/e2e-1/liveness')).json;
+    expect(online).toMatchObject({
+      state: 'online',
+      lastSeen: '2026-01-01T00:01:00.000Z',
+      intervalSeconds: 30,
+      intervalSource: 'declared',
+      deadline: '2026-01-01T00:02:00.000Z',
+    });
+    const device = (await call('GET', '/devices/e2e-1')).json;
+    expect(device).toMatchObject({
+      connectionState: 'Connected',
+      lastActivityTime: '2026-01-01T00:01:00Z',
+    });
+
+    rt.clock.set('2026-01-01T00:02:01.000Z');
+    expect(await rt.runtime.services.liveness.sweep.sweep(rt.clock.now())).toMatchObject({
+      silenced: 1,
+      current: true,
+    });
+    expect((await call('GET', '/devices/e2e-1')).json.connectionState).toBe('Disconnected');
+    const silent = await call('GET', '/liveness?state=silent');
+    expect((silent.json as { deviceId: string }[]).map((r) => r.deviceId)).toEqual(['e2e-1']);
+
+    rt.clock.set('2026-01-01T00:05:00.000Z');
+    heartbeat('e2e-1');
+    await settle();
+    const alerts = (await call('GET', '/liveness/alerts')).json as { kind: string }[];
+    expect(alerts.map((a) => a.kind)).toEqual(['silent', 'recovered']);
+    expect(alerts[1]).toMatchObject({ deviceId: 'e2e-1', outageSeconds: 240 });
+    const summary = (await call('GET', '/liveness/summary')).json;
+    expect(summary).toMatchObject({
+      counts: { online: 1, silent: 0, neverSeen: 0 },
+      current: true,
+    });
+  });
+
+  it('lets an operator set the interval, and stops alerting on a disabled device', async () => {
+    await call('PUT', '/devices/e2e-2', {});
+    await settle();
+    const set = await call('PUT', '/devices/e2e-2/liveness', {
+      intervalSeconds: 600,
+      graceFactor: 1.5,
+    });
+    expect(set.status).toBe(200);
+    expect(set.json).toMatchObject({
+      intervalSeconds: 600,
+      graceFactor: 1.5,
+      intervalSource: 'configured',
+    });
+    expect((await call('PUT', '/devices/e2e-2/liveness', { intervalSeconds: 0 })).status).toBe(400);
+    expect((await call('PUT', '/devices/nobody/liveness', { intervalSeconds: 5 })).status).toBe(
+      404,
+    );
+
+    heartbeat('e2e-2');
+    await settle();
+    const disabled = await api('PUT', '/devices/e2e-2', {
+      baseUrl: rt.url,
+      body: { status: 'disabled' },
+      headers: { 'if-match': '*' },
+    });
+    expect(disabled.status).toBe(200);
+    await settle();
+    expect((await call('GET', '/devices/e2e-2/liveness')).json).toMatchObject({
+      enabled: false,
+      deadline: null,
+    });
+    rt.clock.set('2026-01-02T00:00:00.000Z');
+    await rt.runtime.services.liveness.sweep.sweep(rt.clock.now());
+    expect((await call('GET', '/devices/e2e-2/liveness')).json.state).toBe('online');
+    const alerts = (await call('GET', '/liveness/alerts')).json as { deviceId: string }[];
+    expect(alerts.filter((a) => a.deviceId === 'e2e-2')).toEqual([]);
+  });
+
+  it('forgets a deleted device, and refuses bad queries', async () => {
+    await call('PUT', '/devices/e2e-3', {});
+    await settle();
+    await api('DELETE', '/devices/e2e-3', { baseUrl: rt.url, headers: { 'if-match': '*' } });
+    await settle();
+    expect((await call('GET', '/devices/e2e-3/liveness')).status).toBe(404);
+    expect((await call('GET', '/liveness?state=sleeping')).status).toBe(400);
+    expect((await call('GET', '/liveness', undefined)).status).toBe(200);
+    const forged = await api('GET', '/liveness', {
+      baseUrl: rt.url,
+      headers: { 'x-ms-continuation': 'garbage' },
+    });
+    expect(forged.status).toBe(400);
+  });
+
+  it('runs the sweep on an NCRONTAB schedule with seconds, as the host does', async () => {
+    const fired: boolean[] = [];
+    const timer = new LocalTimer(
+      'probe',
+      '*/1 * * * * *',
+      (t) => (fired.push(t.isPastDue), Promise.resolve()),
+      silentLogger,
+    );
+    timer.start();
+    const deadline = Date.now() + 10_000;
+    while (fired.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await timer.stop();
+    expect(fired.length).toBeGreaterThanOrEqual(2);
+    expect(
+      () => new LocalTimer('bad', '*/5 * * * *', () => Promise.resolve(), silentLogger),
+    ).toThrow(/six fields/);
+  });
+});
