@@ -88,6 +88,19 @@ describe('liveness: ingest and sweep on Table storage', () => {
     expect(log.items.map((a) => a.kind)).toEqual(['silent', 'recovered']);
   });
 
+  it('turns many events of a device into one write, in transactions shared across devices', async () => {
+    const events = Array.from({ length: 300 }, (_, i) => telemetry(`w${i % 30}`, t(i)));
+    const before = { ...store.counters };
+    const result = await feed(events);
+    expect(result).toMatchObject({ events: 300, identities: 30, writes: 30 });
+    // 30 devices over 8 partitions: one transaction per partition at most, plus the progress row.
+    expect(store.counters.writeRequests - before.writeRequests).toBeLessThanOrEqual(8);
+    const again = { ...store.counters };
+    await feed(Array.from({ length: 300 }, (_, i) => telemetry(`w${i % 30}`, t(1000 + i))));
+    expect(store.counters.reads - again.reads).toBe(0); // entries and etags come from the cache
+    expect((await entry('w7'))?.lastSeen).toBe(t(1000 + 277)); // i = 277 is w7's last event
+  });
+
   it('uses the interval a heartbeat declares', async () => {
     await feed([telemetry('d2', t(0), { intervalSeconds: 300 })]);
     expect(await entry('d2')).toMatchObject({

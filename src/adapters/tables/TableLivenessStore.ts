@@ -99,38 +99,40 @@ export class TableLivenessStore implements LivenessStore {
       const pk = this.keys.partitionOf(w.ref.deviceId);
       byPartition.set(pk, [...(byPartition.get(pk) ?? []), w]);
     }
-    const transactions: { actions: TransactionAction[]; refs: IdentityRef[] }[] = [];
+    // Each write's state row is the first of its actions; sub-responses come back in action
+    // order (updates carry no row key), so etags are matched by position.
+    type Transaction = {
+      actions: TransactionAction[];
+      states: { index: number; ref: IdentityRef }[];
+    };
+    const transactions: Transaction[] = [];
     for (const [pk, group] of byPartition) {
-      let current: { actions: TransactionAction[]; refs: IdentityRef[] } = {
-        actions: [],
-        refs: [],
-      };
+      let current: Transaction = { actions: [], states: [] };
       for (const w of group) {
         const actions = this.actionsFor(pk, w);
         if (current.actions.length + actions.length > MAX_TRANSACTION_ACTIONS) {
           transactions.push(current);
-          current = { actions: [], refs: [] };
+          current = { actions: [], states: [] };
         }
+        current.states.push({ index: current.actions.length, ref: w.ref });
         current.actions.push(...actions);
-        current.refs.push(w.ref);
       }
       if (current.actions.length) transactions.push(current);
     }
-    await inParallel(transactions, 16, async ({ actions, refs }) => {
+    await inParallel(transactions, 16, async ({ actions, states }) => {
       this.counters.writeRequests++;
       this.counters.entityWrites += actions.length;
       try {
         const response = await this.table.submitTransaction(actions);
-        const byRowKey = new Map(refs.map((ref) => [this.keys.state(ref), refKey(ref)]));
-        for (const sub of response.subResponses) {
-          const key = sub.rowKey === undefined ? undefined : byRowKey.get(sub.rowKey);
-          if (key !== undefined && sub.etag) etags.set(key, sub.etag);
+        for (const { index, ref } of states) {
+          const etag = response.subResponses[index]?.etag;
+          if (etag) etags.set(refKey(ref), etag);
         }
       } catch (error) {
         // 412: an etag moved; 409: created meanwhile; 404: removed meanwhile. Re-read and retry.
         const status = statusOf(error);
         if (status !== 412 && status !== 409 && status !== 404) throw error;
-        lost.push(...refs);
+        lost.push(...states.map((s) => s.ref));
       }
     });
     await inParallel(purges, 16, async (w) => {
