@@ -113,6 +113,34 @@ describe('liveness end to end: registry → lifecycle stream → map → sweep �
     expect(alerts.filter((a) => a.deviceId === 'e2e-2')).toEqual([]);
   });
 
+  it('tracks modules separately and shows them on the registry module', async () => {
+    await call('PUT', '/devices/e2e-4', {});
+    await call('PUT', '/devices/e2e-4/modules/sensor', {});
+    rt.runtime.channel!.send([
+      {
+        body: '',
+        properties: { messageType: 'heartbeat' },
+        systemProperties: {
+          'iothub-connection-device-id': 'e2e-4',
+          'iothub-connection-module-id': 'sensor',
+        },
+        partitionKey: 'e2e-4',
+      },
+    ]);
+    await settle();
+    expect((await call('GET', '/devices/e2e-4/modules/sensor/liveness')).json).toMatchObject({
+      moduleId: 'sensor',
+      state: 'online',
+    });
+    expect((await call('GET', '/devices/e2e-4/modules/sensor')).json.connectionState).toBe(
+      'Connected',
+    );
+    expect((await call('GET', '/devices/e2e-4/liveness')).json.state).toBe('neverSeen');
+    await api('DELETE', '/devices/e2e-4', { baseUrl: rt.url, headers: { 'if-match': '*' } });
+    await settle();
+    expect((await call('GET', '/devices/e2e-4/modules/sensor/liveness')).status).toBe(404);
+  });
+
   it('forgets a deleted device, and refuses bad queries', async () => {
     await call('PUT', '/devices/e2e-3', {});
     await settle();

@@ -1,6 +1,7 @@
 import { assertDeviceId, assertModuleId } from '../../domain/identity/identityId';
 import { parseIfMatch } from '../../domain/identity/IfMatch';
-import { moduleJson } from '../identityJson';
+import { moduleJson, NO_ACTIVITY } from '../identityJson';
+import { activityOf } from '../activityOf';
 import { identityResponse, jsonResponse } from '../jsonResponse';
 import { pathParam } from '../pathParam';
 import { readJsonBody } from '../readJsonBody';
@@ -14,8 +15,15 @@ const ids = (request: Parameters<ServiceHandler>[0]) =>
     assertModuleId(pathParam(request, 'moduleId')),
   ] as const;
 
-export const getModule: ServiceHandler = async (request, { modules }) =>
-  identityResponse(moduleJson(await modules.get(...ids(request))));
+export const getModule: ServiceHandler = async (request, { modules, liveness }) => {
+  const [deviceId, moduleId] = ids(request);
+  const [module, activity] = await Promise.all([
+    modules.get(deviceId, moduleId),
+    activityOf(liveness, { deviceId, moduleId }),
+  ]);
+  const current = activity.generationId === null || activity.generationId === module.generationId;
+  return identityResponse(moduleJson(module, current ? activity.view : NO_ACTIVITY));
+};
 
 export const listModules: ServiceHandler = async (request, { modules }) =>
   jsonResponse(
