@@ -1,9 +1,9 @@
 import { app } from '@azure/functions';
 import { servicesFromEnvironment } from '../src/composition/servicesFromEnvironment';
-import { registryRoutes } from '../src/http/registryRoutes';
+import { routes } from '../src/http/routes';
 import { livenessTriggers } from '../src/liveness/livenessTriggers';
 
-for (const route of registryRoutes(servicesFromEnvironment)) {
+for (const route of routes(servicesFromEnvironment)) {
   app.http(route.name, {
     methods: route.methods,
     route: route.route,

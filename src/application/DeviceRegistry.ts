@@ -41,6 +41,7 @@ export class DeviceRegistry {
     const now = clock.now();
     const draft = await buildDeviceDraft(deviceId, input, undefined, now, this.lookupEdgeScope);
     const device = await store.createDevice(draft);
+    this.deps.observer?.identityChanged(deviceId, null);
     await publishLifecycle(this.deps, [this.notification('createDeviceIdentity', device)]);
     return device;
   }
@@ -67,6 +68,7 @@ export class DeviceRegistry {
       );
       return store.replaceDevice(draft, etag);
     }, ifMatch.kind === 'any');
+    this.deps.observer?.identityChanged(deviceId, null);
     if (before && before.status !== device.status) {
       await publishLifecycle(this.deps, [this.notification('updateDeviceIdentityStatus', device)]);
     }
@@ -86,7 +88,9 @@ export class DeviceRegistry {
     }, ifMatch.kind !== 'etag');
     // The device is gone once its own document is: modules of that generation are invisible
     // from here on, so an interrupted cascade leaves nothing a caller can see.
+    this.deps.observer?.identityChanged(deviceId, null);
     const modules = await this.deleteModulesOf(device);
+    for (const m of modules) this.deps.observer?.identityChanged(deviceId, m.moduleId);
     await publishLifecycle(this.deps, [
       ...modules.map((m) => this.notification('deleteDeviceIdentity', m)),
       this.notification('deleteDeviceIdentity', device),

@@ -75,6 +75,7 @@ export class ModuleRegistry {
         `Device '${deviceId}' already has ${maxModulesPerDevice} modules, the most allowed: delete one first`,
       );
     }
+    this.deps.observer?.identityChanged(deviceId, moduleId);
     await publishLifecycle(this.deps, [this.notification('createDeviceIdentity', module)]);
     return module;
   }
@@ -85,7 +86,7 @@ export class ModuleRegistry {
     input: ModuleInput,
     ifMatch: Exclude<IfMatch, { kind: 'none' }>,
   ): Promise<ModuleIdentity> {
-    return retryOnConflict(async () => {
+    const updated = await retryOnConflict(async () => {
       const existing = await this.get(deviceId, moduleId);
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
       if (etag !== existing.etag) throw preconditionFailed(`${deviceId}/${moduleId}`);
@@ -98,6 +99,8 @@ export class ModuleRegistry {
         etag,
       );
     }, ifMatch.kind === 'any');
+    this.deps.observer?.identityChanged(deviceId, moduleId);
+    return updated;
   }
 
   async delete(deviceId: string, moduleId: string, ifMatch: IfMatch): Promise<void> {
@@ -108,6 +111,7 @@ export class ModuleRegistry {
       await this.deps.store.deleteModule(deviceId, moduleId, etag);
       return existing;
     }, ifMatch.kind !== 'etag');
+    this.deps.observer?.identityChanged(deviceId, moduleId);
     await publishLifecycle(this.deps, [this.notification('deleteDeviceIdentity', module)]);
   }
 

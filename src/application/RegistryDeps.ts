@@ -2,6 +2,7 @@ import type { Clock } from '../ports/Clock';
 import type { LifecyclePublisher } from '../ports/LifecyclePublisher';
 import type { Logger } from '../ports/Logger';
 import type { RegistryStore } from '../ports/RegistryStore';
+import type { IdentityChangeObserver } from '../ports/IdentityChangeObserver';
 
 export interface RegistryDeps {
   store: RegistryStore;
@@ -10,4 +11,6 @@ export interface RegistryDeps {
   logger: Logger;
   hubName: string;
   maxModulesPerDevice: number;
+  /** E.g. the device endpoint's credential cache, so a change takes effect at once in process. */
+  observer?: IdentityChangeObserver;
 }

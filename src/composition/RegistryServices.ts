@@ -4,6 +4,7 @@ import type { ModuleRegistry } from '../application/ModuleRegistry';
 import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
 import type { Clock } from '../ports/Clock';
 import type { LivenessServices } from '../liveness/LivenessServices';
+import type { DeviceMessageIngress } from '../application/device/DeviceMessageIngress';
 
 /** What the HTTP edge needs, built once per process by the composition root. */
 export interface RegistryServices {
@@ -15,6 +16,7 @@ export interface RegistryServices {
   /** Host names tokens may be issued for, besides the one a request arrives on. */
   hostNames: readonly string[];
   liveness: LivenessServices;
+  deviceIngress: DeviceMessageIngress;
 }
 
 export type ServicesProvider = () => Promise<RegistryServices>;

@@ -12,6 +12,13 @@ import { EventHubPublisher } from '../adapters/eventhubs/EventHubPublisher';
 import { LivenessKeys } from '../adapters/tables/livenessKeys';
 import { TableLivenessStore } from '../adapters/tables/TableLivenessStore';
 import { BulkRegistry } from '../application/BulkRegistry';
+import { DeviceAuthenticator } from '../application/device/DeviceAuthenticator';
+import { DeviceCredentials } from '../application/device/DeviceCredentials';
+import { DeviceMessageIngress } from '../application/device/DeviceMessageIngress';
+import { RateLimiter } from '../application/device/RateLimiter';
+import { EventHubTelemetryPublisher } from '../adapters/eventhubs/EventHubTelemetryPublisher';
+import { ChannelTelemetryPublisher } from '../liveness/ChannelTelemetryPublisher';
+import type { TelemetryPublisher } from '../ports/TelemetryPublisher';
 import { DeviceRegistry } from '../application/DeviceRegistry';
 import { LivenessIngest } from '../application/liveness/LivenessIngest';
 import { LivenessSweep } from '../application/liveness/LivenessSweep';
@@ -42,6 +49,8 @@ export interface RegistryRuntime {
   services: RegistryServices;
   /** The embedded stand-in for the Event Hub, when no Event Hubs connection is configured. */
   channel: InProcessEventChannel | undefined;
+  /** The device endpoint's credential cache (its registry reads are counted). */
+  credentials: DeviceCredentials;
   cosmos: CosmosClient;
   livenessTable: TableClient;
   close(): Promise<void>;
@@ -86,6 +95,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     settings.COSMOS_DATABASE,
     settings.COSMOS_CONTAINER,
   );
+  const registryStore = new CosmosRegistryStore(container, continuationSeal(settings.COSMOS_KEY));
 
   const livenessTable = TableClient.fromConnectionString(
     settings.STORAGE_CONNECTION_STRING,
@@ -112,6 +122,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   let probe: PipelineProbe | undefined;
   let channel: InProcessEventChannel | undefined;
   let alertPublisher = noAlertPublisher;
+  let telemetry: TelemetryPublisher;
   // The channel delivers to the ingest built below; it only calls once events flow.
   const built: { liveness?: LivenessServices } = {};
   if (settings.EVENTHUB_CONNECTION) {
@@ -129,6 +140,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       settings.LIVENESS_EVENTHUB_NAME,
     );
     publisher = new EventHubLifecyclePublisher(lifecycleHub);
+    telemetry = new EventHubTelemetryPublisher(lifecycleHub);
     alertPublisher = new EventHubAlertPublisher(alertHub);
     probe = new EventHubPipelineProbe(consumer, livenessStore);
     closers.push(
@@ -145,6 +157,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     );
     publisher = channel;
     probe = channel;
+    telemetry = new ChannelTelemetryPublisher(channel);
     const c = channel;
     closers.push(() => c.stop());
   }
@@ -165,13 +178,19 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   built.liveness = liveness;
 
   const hostName = settings.IOTHUB_HOST_NAME;
+  const credentials = new DeviceCredentials(
+    registryStore,
+    clock,
+    settings.DEVICE_CREDENTIAL_CACHE_SECONDS * 1000,
+  );
   const deps: RegistryDeps = {
-    store: new CosmosRegistryStore(container, continuationSeal(settings.COSMOS_KEY)),
+    store: registryStore,
     publisher,
     clock,
     logger,
     hubName: settings.HUB_NAME ?? hostName?.split('.')[0] ?? 'localhost',
     maxModulesPerDevice: settings.MAX_MODULES_PER_DEVICE,
+    observer: credentials,
   };
   const devices = new DeviceRegistry(deps);
   const modules = new ModuleRegistry(deps);
@@ -184,7 +203,14 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       clock,
       hostNames: hostName ? [hostName] : [],
       liveness,
+      deviceIngress: new DeviceMessageIngress(
+        new DeviceAuthenticator(credentials, policies, hostName ? [hostName] : []),
+        telemetry,
+        new RateLimiter(settings.DEVICE_MESSAGES_PER_SECOND, settings.DEVICE_MESSAGE_BURST),
+        clock,
+      ),
     },
+    credentials,
     channel,
     cosmos,
     livenessTable,

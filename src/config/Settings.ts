@@ -32,6 +32,10 @@ export const settingsSchema = z.object({
   LIVENESS_SWEEP_SCHEDULE: z.string().default('0 */1 * * * *'),
   LIVENESS_MAX_PIPELINE_LAG_SECONDS: count(120),
   LIVENESS_TOMBSTONE_SECONDS: count(86_400),
+  /** How long the device endpoint trusts cached credentials (changes through this instance apply at once). */
+  DEVICE_CREDENTIAL_CACHE_SECONDS: count(60),
+  DEVICE_MESSAGES_PER_SECOND: z.coerce.number().positive().default(100),
+  DEVICE_MESSAGE_BURST: z.coerce.number().positive().default(200),
   // Local host only.
   PORT: z.coerce.number().int().min(0).max(65535).default(7071),
   HTTPS_PORT: z.coerce.number().int().min(0).max(65535).default(7443),

@@ -1,6 +1,7 @@
 import type { HttpResponseInit } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import type { ErrorCode } from '../domain/errors/ErrorCode';
+import type { RegistryError } from '../domain/errors/RegistryError';
 import { ERROR_STATUS } from './errorStatus';
 import { JSON_CONTENT_TYPE } from './jsonResponse';
 
@@ -26,3 +27,11 @@ export function errorResponse(
     }),
   };
 }
+
+/** The wire error for a RegistryError, with Retry-After when it says when to retry. */
+export const registryErrorResponse = (error: RegistryError): HttpResponseInit =>
+  errorResponse(
+    error.code,
+    error.message,
+    error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(error.retryAfterSeconds) },
+  );

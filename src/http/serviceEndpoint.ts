@@ -4,7 +4,7 @@ import type { AccessRight } from '../domain/auth/SharedAccessPolicy';
 import { isRegistryError } from '../domain/errors/RegistryError';
 import type { RegistryServices, ServicesProvider } from '../composition/RegistryServices';
 import { checkApiVersion } from './apiVersion';
-import { errorResponse } from './errorResponse';
+import { errorResponse, registryErrorResponse } from './errorResponse';
 
 export type ServiceHandler = (
   request: HttpRequest,
@@ -47,7 +47,7 @@ export function serviceEndpoint(
       checkApiVersion(request.query.get('api-version'), now);
       return await handle(request, services);
     } catch (error) {
-      if (isRegistryError(error)) return errorResponse(error.code, error.message);
+      if (isRegistryError(error)) return registryErrorResponse(error);
       context.error('Unhandled error in', context.functionName, error);
       return errorResponse(
         'ServerError',

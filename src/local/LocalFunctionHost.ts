@@ -1,6 +1,7 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TLSSocket } from 'node:tls';
 import { errorResponse } from '../http/errorResponse';
 import type { HttpRoute } from '../http/HttpRoute';
 import type { Logger } from '../ports/Logger';
@@ -86,6 +87,12 @@ export class LocalFunctionHost {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    // As App Service does: the client certificate of the TLS connection, never a client's header.
+    delete headers['x-arr-clientcert'];
+    if (req.socket instanceof TLSSocket) {
+      const peer = req.socket.getPeerCertificate();
+      if (peer && peer.raw) headers['x-arr-clientcert'] = peer.raw.toString('base64');
     }
     const request = new HttpRequest({
       method,

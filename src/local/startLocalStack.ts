@@ -10,7 +10,7 @@ import {
 } from '../composition/createRegistryServices';
 import type { Settings } from '../config/Settings';
 import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
-import { registryRoutes } from '../http/registryRoutes';
+import { routes } from '../http/routes';
 import type { Logger } from '../ports/Logger';
 import { serviceConnectionString } from './connectionStrings';
 import { close, listen } from './listen';
@@ -119,12 +119,16 @@ export async function startLocalStack({
     stops.push(() => sweepTimer.stop());
 
     const host = new LocalFunctionHost(
-      registryRoutes(() => Promise.resolve(runtime.services)),
+      routes(() => Promise.resolve(runtime.services)),
       logger,
     );
     const { key, cert } = await loadOrCreateCertificate(dataDir);
     const http = createHttpServer({ keepAlive: true }, host.listener);
-    const https = createHttpsServer({ key, cert, keepAlive: true }, host.listener);
+    const https = createHttpsServer(
+      // Devices with X.509 identities present a client certificate; others need not.
+      { key, cert, keepAlive: true, requestCert: true, rejectUnauthorized: false },
+      host.listener,
+    );
     const httpPort = await listen(http, settings.PORT, settings.HOST, 'The HTTP host');
     stops.push(() => close(http));
     const httpsPort = await listen(https, settings.HTTPS_PORT, settings.HOST, 'The HTTPS host');

@@ -46,6 +46,7 @@ function services(store: RegistryStore): RegistryServices {
     clock: deps.clock,
     hostNames: ['myhub.example.net'],
     liveness: noLiveness,
+    deviceIngress: undefined as never,
   };
 }
 

@@ -8,6 +8,8 @@ export class RegistryError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** For throttling: when the caller may try again. */
+    readonly retryAfterSeconds?: number,
   ) {
     // The SDK splits the wire message on ';' (CONTRACT.md), so keep it out.
     super(message.replace(/;/g, ','));

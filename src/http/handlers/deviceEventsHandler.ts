@@ -1,0 +1,116 @@
+import type { HttpHandler, HttpRequest } from '@azure/functions';
+import { z } from 'zod';
+import type { ServicesProvider } from '../../composition/RegistryServices';
+import { certificateFromHeader } from '../../domain/auth/certificateThumbprints';
+import { isRegistryError, RegistryError } from '../../domain/errors/RegistryError';
+import { assertDeviceId, assertModuleId } from '../../domain/identity/identityId';
+import type { IncomingMessage } from '../../application/device/DeviceMessageIngress';
+import { checkApiVersion } from '../apiVersion';
+import { errorResponse, registryErrorResponse } from '../errorResponse';
+import { MAX_BODY_BYTES } from '../readJsonBody';
+import { pathParam } from '../pathParam';
+
+const BATCH_TYPE = 'application/vnd.microsoft.iothub.json';
+const APP_PREFIX = 'iothub-app-';
+
+const batchSchema = z
+  .array(
+    z.object({
+      body: z.string(),
+      properties: z.record(z.string(), z.string()).optional(),
+      id: z.string().optional(),
+      correlationId: z.string().optional(),
+    }),
+  )
+  .min(1, 'The batch holds no messages')
+  .max(500, 'A batch holds at most 500 messages');
+
+const tooLarge = () =>
+  new RegistryError(
+    'MessageTooLarge',
+    `The message is larger than ${MAX_BODY_BYTES / 1024} KB: send less per request`,
+  );
+
+function appProperties(entries: Iterable<[string, string]>): Record<string, string> {
+  const props: Record<string, string> = {};
+  for (const [name, value] of entries)
+    if (name.toLowerCase().startsWith(APP_PREFIX)) props[name.slice(APP_PREFIX.length)] = value;
+  return props;
+}
+
+async function readMessages(request: HttpRequest): Promise<IncomingMessage[]> {
+  if (Number(request.headers.get('content-length') ?? '0') > MAX_BODY_BYTES) throw tooLarge();
+  const body = Buffer.from(await request.arrayBuffer());
+  if (body.length > MAX_BODY_BYTES) throw tooLarge();
+  if ((request.headers.get('content-type') ?? '').toLowerCase().startsWith(BATCH_TYPE)) {
+    let parsed;
+    try {
+      parsed = batchSchema.safeParse(JSON.parse(body.toString('utf8')));
+    } catch {
+      throw new RegistryError(
+        'IotHubFormatError',
+        'The batch is not valid JSON: send [{"body":"<base64>","properties":{...}}]',
+      );
+    }
+    if (!parsed.success)
+      throw new RegistryError(
+        'IotHubFormatError',
+        `The batch is malformed: ${parsed.error.issues[0]?.message ?? 'see the contract'}`,
+      );
+    return parsed.data.map((m) => ({
+      body: Buffer.from(m.body, 'base64'),
+      properties: appProperties(Object.entries(m.properties ?? {})),
+      messageId: m.id,
+      correlationId: m.correlationId,
+    }));
+  }
+  return [
+    {
+      body,
+      properties: appProperties(request.headers.entries()),
+      messageId: request.headers.get('iothub-messageid') ?? undefined,
+      correlationId: request.headers.get('iothub-correlationid') ?? undefined,
+      contentType: request.headers.get('iothub-contenttype') ?? undefined,
+      contentEncoding: request.headers.get('iothub-contentencoding') ?? undefined,
+    },
+  ];
+}
+
+/**
+ * `POST /devices/{id}/messages/events` (and the module path): the device-facing endpoint.
+ * 204 when accepted; 401 for any authentication failure, with nothing published.
+ */
+export function deviceEventsHandler(getServices: ServicesProvider): HttpHandler {
+  return async (request, context) => {
+    try {
+      const services = await getServices();
+      checkApiVersion(request.query.get('api-version'), services.clock.now());
+      const path = {
+        deviceId: assertDeviceId(pathParam(request, 'deviceId')),
+        moduleId:
+          request.params.moduleId === undefined
+            ? null
+            : assertModuleId(pathParam(request, 'moduleId')),
+      };
+      const forwarded = request.headers.get('x-arr-clientcert');
+      const messages = await readMessages(request);
+      await services.deviceIngress.accept(
+        {
+          path,
+          authorization: request.headers.get('authorization'),
+          clientCertificate: forwarded ? certificateFromHeader(forwarded) : null,
+          requestHost: new URL(request.url).hostname,
+        },
+        messages,
+      );
+      return { status: 204 };
+    } catch (error) {
+      if (isRegistryError(error)) return registryErrorResponse(error);
+      context.error('Unhandled error in', context.functionName, error);
+      return errorResponse(
+        'ServerError',
+        'The endpoint failed unexpectedly: retry, and report it if it persists',
+      );
+    }
+  };
+}

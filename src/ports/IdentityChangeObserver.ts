@@ -1,0 +1,6 @@
+/** Told after every committed change of an identity (create, update, delete), in process. */
+export interface IdentityChangeObserver {
+  identityChanged(deviceId: string, moduleId: string | null): void;
+}
+
+export const noIdentityObserver: IdentityChangeObserver = { identityChanged: () => undefined };
