@@ -6,7 +6,7 @@ import {
   createRegistryServices,
   type RegistryRuntime,
 } from '../../src/composition/createRegistryServices';
-import { registryRoutes } from '../../src/http/registryRoutes';
+import { routes } from '../../src/http/routes';
 import { close, listen } from '../../src/local/listen';
 import { LocalFunctionHost } from '../../src/local/LocalFunctionHost';
 import { silentLogger } from '../../src/ports/Logger';
@@ -46,7 +46,7 @@ export async function startTestRuntime(
     clock,
   });
   const host = new LocalFunctionHost(
-    registryRoutes(() => Promise.resolve(runtime.services)),
+    routes(() => Promise.resolve(runtime.services)),
     logger,
   );
   const server = createServer(host.listener);
