@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve as resolvePath } from 'node:path';
+import { forwardLines, killAndWait, waitForExit } from './childProcesses';
 
 /** Azurite's fixed development account; every Azure SDK knows these values. */
 const ACCOUNT_NAME = 'devstoreaccount1';
@@ -147,7 +148,7 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
       );
     });
   } catch (err) {
-    await killAndWait(child, exited);
+    await killAndWait(child, exited, STOP_GRACE_MS);
     throw err;
   }
 
@@ -166,7 +167,7 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
       `BlobEndpoint=${blobEndpoint};QueueEndpoint=${queueEndpoint};TableEndpoint=${tableEndpoint};`,
     accountName: ACCOUNT_NAME,
     accountKey: ACCOUNT_KEY,
-    stop: () => (stopping ??= killAndWait(child, exited)),
+    stop: () => (stopping ??= killAndWait(child, exited, STOP_GRACE_MS)),
   };
 }
 
@@ -179,40 +180,4 @@ function azuriteCliPath(): string {
   const bin = packageJson.bin?.['azurite'];
   if (!bin) throw new Error(`startAzurite: no "azurite" bin in ${packageJsonPath}`);
   return join(dirname(packageJsonPath), bin);
-}
-
-/** Resolves once the process is gone; its sockets are closed by then. */
-function waitForExit(child: ChildProcess): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    // A spawn failure emits 'error' and never 'exit'.
-    child.once('error', () => {
-      if (child.pid === undefined) resolve();
-    });
-  });
-}
-
-/** SIGTERM lets Azurite flush its databases; SIGKILL if it takes longer than the grace period. */
-async function killAndWait(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
-function forwardLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
-  if (!stream) return;
-  let buffered = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buffered += chunk;
-    const lines = buffered.split(/\r?\n/);
-    buffered = lines.pop() ?? '';
-    for (const line of lines) if (line) onLine(line);
-  });
-  stream.on('end', () => {
-    if (buffered) onLine(buffered);
-  });
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { forwardLines, killAndWait, waitForExit } from './childProcesses';
 
 /** The fixed key of the Cosmos DB emulator; the stand-in accepts any key, clients still need one. */
 const EMULATOR_KEY =
@@ -68,7 +69,7 @@ export async function startCosmosStandIn(options?: {
   try {
     realPort = await waitForListening(child, () => stderrTail.join('\n'));
   } catch (err) {
-    await killAndWait(child, exited);
+    await killAndWait(child, exited, STOP_GRACE_MS);
     throw err;
   }
 
@@ -76,7 +77,7 @@ export async function startCosmosStandIn(options?: {
   return {
     endpoint: `http://127.0.0.1:${realPort}`,
     key: EMULATOR_KEY,
-    stop: () => (stopping ??= killAndWait(child, exited)),
+    stop: () => (stopping ??= killAndWait(child, exited, STOP_GRACE_MS)),
   };
 }
 
@@ -116,40 +117,5 @@ function waitForListening(child: ChildProcess, stderr: () => string): Promise<nu
     child.once('close', (code, signal) => {
       if (!settled) fail(`process exited early (code ${code}, signal ${signal})`);
     });
-  });
-}
-
-/** Resolves once the process is gone; its sockets are closed by then. */
-function waitForExit(child: ChildProcess): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    // A spawn failure emits 'error' and never 'exit'.
-    child.once('error', () => {
-      if (child.pid === undefined) resolve();
-    });
-  });
-}
-
-async function killAndWait(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
-function forwardLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
-  if (!stream) return;
-  let buffered = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buffered += chunk;
-    const lines = buffered.split(/\r?\n/);
-    buffered = lines.pop() ?? '';
-    for (const line of lines) if (line) onLine(line);
-  });
-  stream.on('end', () => {
-    if (buffered) onLine(buffered);
   });
 }
