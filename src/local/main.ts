@@ -15,6 +15,10 @@ async function main(): Promise<void> {
   log(
     `Cosmos DB        : ${stack.cosmosEndpoint}${settings.COSMOS_ENDPOINT ? '' : '   (embedded stand-in, data in memory only)'}`,
   );
+  log(`Device endpoint  : ${stack.httpsUrl}/devices/{id}/messages/events`);
+  log(
+    `Liveness         : sweep on '${settings.LIVENESS_SWEEP_SCHEDULE}', events ${settings.EVENTHUB_CONNECTION ? `from Event Hub '${settings.LIVENESS_EVENTHUB_NAME}'` : 'through the in-process channel'}`,
+  );
   log(`Service connection string: ${stack.serviceConnectionString}`);
   log(`Storage connection string: ${stack.storageConnectionString}`);
   log('Press Ctrl-C to stop.');
