@@ -153,7 +153,12 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       livenessEventHubHandler(() => Promise.resolve(built.liveness as LivenessServices)),
       clock,
       logger,
-      { eventHubName: settings.LIVENESS_EVENTHUB_NAME, maxBatchSize: 1000, retryDelayMs: 1000 },
+      {
+        eventHubName: settings.LIVENESS_EVENTHUB_NAME,
+        maxBatchSize: 1000,
+        retryDelayMs: 1000,
+        lingerMs: 50,
+      },
     );
     publisher = channel;
     probe = channel;
