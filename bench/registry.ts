@@ -33,6 +33,7 @@ import { NEVER } from '../src/domain/identity/never';
 import { newGenerationId } from '../src/domain/identity/newGenerationId';
 import { generateKey } from '../src/domain/identity/resolveAuthentication';
 import { startCosmosStandIn, type CosmosStandIn } from '../src/local/startCosmosStandIn';
+import { forwardLines } from '../src/local/childProcesses';
 
 const API_VERSION = '2021-04-12';
 const DIRECT_CONTAINER = 'bench-direct';
@@ -73,21 +74,6 @@ const quietWaitMs = Number(process.env.BENCH_QUIET_WAIT_S?.trim() || '15') * 100
 
 // ---------------------------------------------------------------------------------------------
 // Processes
-
-function forwardLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
-  if (!stream) return;
-  let buffered = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buffered += chunk;
-    const lines = buffered.split(/\r?\n/);
-    buffered = lines.pop() ?? '';
-    for (const line of lines) if (line) onLine(line);
-  });
-  stream.on('end', () => {
-    if (buffered) onLine(buffered);
-  });
-}
 
 interface Host {
   child: ChildProcess;

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { RegistryError } from '../../src/domain/errors/RegistryError';
 import { CURRENT_API_VERSION, checkApiVersion } from '../../src/http/apiVersion';
+import { errorOf } from '../support/errorOf';
 
 const now = new Date('2026-03-01T12:00:00Z');
-
-function errorOf(fn: () => unknown): RegistryError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof RegistryError) return e;
-    throw e;
-  }
-  throw new Error('expected a RegistryError, but nothing was thrown');
-}
 
 describe('checkApiVersion', () => {
   it('names 2021-04-12 as the current version', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RegistryError } from '../../src/domain/errors/RegistryError';
 import { assertDeviceId, assertModuleId } from '../../src/domain/identity/identityId';
+import { errorOf } from '../support/errorOf';
 
 /** The special characters both IDs allow (CONTRACT.md "Service API"), '+' and '#' aside. */
 const COMMON_SPECIALS = [
@@ -21,16 +22,6 @@ const COMMON_SPECIALS = [
   '$',
   "'",
 ];
-
-function errorOf(fn: () => unknown): RegistryError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof RegistryError) return e;
-    throw e;
-  }
-  throw new Error('expected a RegistryError, but nothing was thrown');
-}
 
 const assertions = [
   ['device', assertDeviceId],

@@ -1,21 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { RegistryError } from '../../src/domain/errors/RegistryError';
 import type { Authentication } from '../../src/domain/identity/Authentication';
 import {
   generateKey,
   resolveAuthentication,
 } from '../../src/domain/identity/resolveAuthentication';
-
-function errorOf(fn: () => unknown): RegistryError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof RegistryError) return e;
-    throw e;
-  }
-  throw new Error('expected a RegistryError, but nothing was thrown');
-}
+import { errorOf } from '../support/errorOf';
 
 const keyOf = (bytes: number) => randomBytes(bytes).toString('base64');
 const SHA1 = 'ab'.repeat(20);
