@@ -6,14 +6,7 @@ export class ChannelTelemetryPublisher implements TelemetryPublisher {
   constructor(private readonly channel: InProcessEventChannel) {}
 
   publish(messages: readonly TelemetryMessage[]): Promise<void> {
-    this.channel.send(
-      messages.map((m) => ({
-        body: m.body,
-        properties: m.properties,
-        systemProperties: m.systemProperties,
-        partitionKey: m.partitionKey,
-      })),
-    );
+    this.channel.send(messages);
     return Promise.resolve();
   }
 }

@@ -54,14 +54,7 @@ export class InProcessEventChannel implements LifecyclePublisher, PipelineProbe 
   ) {}
 
   publish(notifications: readonly LifecycleNotification[]): Promise<void> {
-    this.send(
-      notifications.map((n) => ({
-        body: n.body,
-        properties: n.properties,
-        systemProperties: n.systemProperties,
-        partitionKey: n.partitionKey,
-      })),
-    );
+    this.send(notifications);
     return Promise.resolve();
   }
 

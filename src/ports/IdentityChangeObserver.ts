@@ -2,5 +2,3 @@
 export interface IdentityChangeObserver {
   identityChanged(deviceId: string, moduleId: string | null): void;
 }
-
-export const noIdentityObserver: IdentityChangeObserver = { identityChanged: () => undefined };

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CollectingLifecyclePublisher } from '../../src/adapters/events/CollectingLifecyclePublisher';
+import { CollectingLifecyclePublisher } from '../fakes/CollectingLifecyclePublisher';
 import { BulkRegistry } from '../../src/application/BulkRegistry';
 import { DeviceRegistry } from '../../src/application/DeviceRegistry';
 import { ModuleRegistry } from '../../src/application/ModuleRegistry';

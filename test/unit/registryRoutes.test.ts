@@ -1,7 +1,7 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CollectingLifecyclePublisher } from '../../src/adapters/events/CollectingLifecyclePublisher';
+import { CollectingLifecyclePublisher } from '../fakes/CollectingLifecyclePublisher';
 import { BulkRegistry } from '../../src/application/BulkRegistry';
 import { DeviceRegistry } from '../../src/application/DeviceRegistry';
 import { ModuleRegistry } from '../../src/application/ModuleRegistry';

@@ -1,10 +1,7 @@
-import type { LifecycleNotification } from '../../domain/lifecycle/LifecycleNotification';
-import type { LifecyclePublisher } from '../../ports/LifecyclePublisher';
+import type { LifecycleNotification } from '../../src/domain/lifecycle/LifecycleNotification';
+import type { LifecyclePublisher } from '../../src/ports/LifecyclePublisher';
 
-/**
- * Keeps the most recent notifications in memory (bounded, so a long-running local host does not
- * grow without end). Stands in until an Event Hubs publisher is configured.
- */
+/** An in-memory LifecyclePublisher for unit tests: keeps the latest notifications, bounded. */
 export class CollectingLifecyclePublisher implements LifecyclePublisher {
   private readonly items: LifecycleNotification[] = [];
 
