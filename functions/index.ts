@@ -2,6 +2,7 @@ import { app } from '@azure/functions';
 import { servicesFromEnvironment } from '../src/composition/servicesFromEnvironment';
 import { routes } from '../src/http/routes';
 import { livenessTriggers } from '../src/liveness/livenessTriggers';
+import { JOB_TRIGGER_NAME, jobQueueHandler } from '../src/jobs/jobQueueHandler';
 
 for (const route of routes(servicesFromEnvironment)) {
   app.http(route.name, {
@@ -29,4 +30,9 @@ app.eventHub(liveness.ingest.name, {
 app.timer(liveness.sweep.name, {
   schedule: '%LIVENESS_SWEEP_SCHEDULE%',
   handler: liveness.sweep.handler,
+});
+app.storageQueue(JOB_TRIGGER_NAME, {
+  queueName: '%JOBS_QUEUE_NAME%',
+  connection: 'STORAGE_CONNECTION_STRING',
+  handler: jobQueueHandler(servicesFromEnvironment),
 });

@@ -1,3 +1,5 @@
+import type { JobWorker } from '../application/jobs/JobWorker';
+import type { RegistryJobs } from '../application/jobs/RegistryJobs';
 import type { BulkRegistry } from '../application/BulkRegistry';
 import type { DeviceRegistry } from '../application/DeviceRegistry';
 import type { ModuleRegistry } from '../application/ModuleRegistry';
@@ -11,6 +13,8 @@ export interface RegistryServices {
   devices: DeviceRegistry;
   modules: ModuleRegistry;
   bulk: BulkRegistry;
+  jobs: RegistryJobs;
+  jobWorker: JobWorker;
   policies: ReadonlyMap<string, SharedAccessPolicy>;
   clock: Clock;
   /** Host names tokens may be issued for, besides the one a request arrives on. */

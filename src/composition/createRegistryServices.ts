@@ -1,6 +1,15 @@
 import { CosmosClient } from '@azure/cosmos';
 import { TableClient } from '@azure/data-tables';
 import { EventHubConsumerClient } from '@azure/event-hubs';
+import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
+import { SasJobBlobs } from '../adapters/blob/SasJobBlobs';
+import { CosmosJobStore } from '../adapters/cosmos/CosmosJobStore';
+import { StorageJobQueue } from '../adapters/queue/StorageJobQueue';
+import { JobWorker } from '../application/jobs/JobWorker';
+import { RegistryJobs } from '../application/jobs/RegistryJobs';
+import { parseImportLine } from '../http/parseImportLine';
+import type { JobBlobs } from '../ports/JobBlobs';
+import type { JobStore } from '../ports/JobStore';
 import { createHash } from 'node:crypto';
 import { ContinuationSeal } from '../adapters/cosmos/ContinuationSeal';
 import { CosmosRegistryStore } from '../adapters/cosmos/CosmosRegistryStore';
@@ -43,6 +52,11 @@ export interface RegistryEnvironment {
   policies: ReadonlyMap<string, SharedAccessPolicy>;
   logger: Logger;
   clock?: Clock;
+  /** Test seams: wrap an adapter (e.g. to make a worker die at a chosen point). */
+  decorate?: {
+    jobStore?: (store: JobStore) => JobStore;
+    jobBlobs?: (blobs: JobBlobs) => JobBlobs;
+  };
 }
 
 export interface RegistryRuntime {
@@ -53,6 +67,10 @@ export interface RegistryRuntime {
   credentials: DeviceCredentials;
   cosmos: CosmosClient;
   livenessTable: TableClient;
+  /** Runs the job named by a queue message; `functions/` and the local trigger call it. */
+  jobWorker: JobWorker;
+  jobQueue: QueueClient;
+  jobPoisonQueue: QueueClient;
   close(): Promise<void>;
 }
 
@@ -96,6 +114,20 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     settings.COSMOS_CONTAINER,
   );
   const registryStore = new CosmosRegistryStore(container, continuationSeal(settings.COSMOS_KEY));
+
+  const jobsContainer = await ensureCosmosContainer(
+    cosmos,
+    settings.COSMOS_DATABASE,
+    settings.COSMOS_JOBS_CONTAINER,
+    '/id',
+  );
+  const jobStore = (env.decorate?.jobStore ?? ((s: JobStore) => s))(
+    new CosmosJobStore(jobsContainer),
+  );
+  const queues = QueueServiceClient.fromConnectionString(settings.STORAGE_CONNECTION_STRING);
+  const jobQueue = queues.getQueueClient(settings.JOBS_QUEUE_NAME);
+  const jobPoisonQueue = queues.getQueueClient(`${settings.JOBS_QUEUE_NAME}-poison`);
+  await jobQueue.createIfNotExists();
 
   const livenessTable = TableClient.fromConnectionString(
     settings.STORAGE_CONNECTION_STRING,
@@ -199,11 +231,33 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   };
   const devices = new DeviceRegistry(deps);
   const modules = new ModuleRegistry(deps);
+  const bulk = new BulkRegistry(devices, modules, logger);
+  const queue = new StorageJobQueue(jobQueue);
+  const jobWorker = new JobWorker({
+    jobs: jobStore,
+    queue,
+    blobs: (env.decorate?.jobBlobs ?? ((b: JobBlobs) => b))(new SasJobBlobs()),
+    store: registryStore,
+    bulk,
+    parseLine: parseImportLine,
+    clock,
+    logger,
+    settings: {
+      maxConcurrentJobs: settings.JOBS_MAX_CONCURRENT,
+      leaseSeconds: settings.JOBS_LEASE_SECONDS,
+      sliceSeconds: settings.JOBS_SLICE_SECONDS,
+      exportPageSize: settings.JOBS_EXPORT_PAGE_SIZE,
+      importChunkLines: settings.JOBS_IMPORT_CHUNK_LINES,
+      maxDequeueCount: settings.JOBS_MAX_DEQUEUE_COUNT,
+    },
+  });
   return {
     services: {
       devices,
       modules,
-      bulk: new BulkRegistry(devices, modules, logger),
+      bulk,
+      jobs: new RegistryJobs(jobStore, queue, clock, logger),
+      jobWorker,
       policies,
       clock,
       hostNames: hostName ? [hostName] : [],
@@ -219,6 +273,9 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     channel,
     cosmos,
     livenessTable,
+    jobWorker,
+    jobQueue,
+    jobPoisonQueue,
     close: async () => {
       for (const close of closers) await close().catch(() => undefined);
       cosmos.dispose();

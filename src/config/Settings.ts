@@ -36,6 +36,20 @@ export const settingsSchema = z.object({
   DEVICE_CREDENTIAL_CACHE_SECONDS: count(60),
   DEVICE_MESSAGES_PER_SECOND: z.coerce.number().positive().default(100),
   DEVICE_MESSAGE_BURST: z.coerce.number().positive().default(200),
+  COSMOS_JOBS_CONTAINER: z.string().default('jobs'),
+  /** The Storage queue that wakes job workers (in STORAGE_CONNECTION_STRING's account). */
+  JOBS_QUEUE_NAME: z
+    .string()
+    .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid queue name')
+    .default('registry-jobs'),
+  JOBS_MAX_CONCURRENT: count(4),
+  JOBS_LEASE_SECONDS: count(60),
+  JOBS_SLICE_SECONDS: count(120),
+  JOBS_EXPORT_PAGE_SIZE: z.coerce.number().int().min(10).max(10_000).default(2000),
+  JOBS_IMPORT_CHUNK_LINES: z.coerce.number().int().min(1).max(1000).default(200),
+  JOBS_MAX_DEQUEUE_COUNT: count(5),
+  /** Local host only: how long a received job message stays invisible (renewed while it runs). */
+  JOBS_VISIBILITY_SECONDS: count(30),
   // Local host only.
   PORT: z.coerce.number().int().min(0).max(65535).default(7071),
   HTTPS_PORT: z.coerce.number().int().min(0).max(65535).default(7443),

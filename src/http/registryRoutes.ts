@@ -7,6 +7,7 @@ import {
   listDevices,
   putDevice,
 } from './handlers/deviceHandlers';
+import { cancelJob, createJob, getJob, listJobs } from './handlers/jobHandlers';
 import { deleteModule, getModule, listModules, putModule } from './handlers/moduleHandlers';
 import {
   getLiveness,
@@ -96,6 +97,10 @@ export function registryRoutes(services: ServicesProvider): HttpRoute[] {
       route: 'liveness/summary',
       handler: read(livenessSummary),
     },
+    { name: 'createJob', methods: ['POST'], route: 'jobs/create', handler: write(createJob) },
+    { name: 'listJobs', methods: ['GET'], route: 'jobs', handler: read(listJobs) },
+    { name: 'getJob', methods: ['GET'], route: 'jobs/{jobId}', handler: read(getJob) },
+    { name: 'cancelJob', methods: ['DELETE'], route: 'jobs/{jobId}', handler: write(cancelJob) },
     {
       name: 'livenessAlerts',
       methods: ['GET'],

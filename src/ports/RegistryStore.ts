@@ -7,6 +7,10 @@ export interface Page<T> {
   continuationToken?: string | undefined;
 }
 
+/** A stored identity as an export reads it. */
+export type StoredIdentity =
+  { kind: 'device'; device: DeviceIdentity } | { kind: 'module'; module: ModuleIdentity };
+
 /**
  * Persistence of identities. Conditional writes are done by the store itself (etags), so no
  * read-then-write race exists in the callers. Failures are RegistryErrors:
@@ -20,6 +24,12 @@ export interface RegistryStore {
   deleteDevice(deviceId: string, etag: string): Promise<void>;
   listDevices(pageSize: number, continuationToken?: string): Promise<Page<DeviceIdentity>>;
   countDevices(): Promise<{ total: number; disabled: number }>;
+  /**
+   * Every device and module document (stale modules included), ordered by device ID, so the
+   * documents of one device are adjacent (in no particular order among themselves). A page may
+   * end inside a device's documents. Tokens stay valid while the registry changes.
+   */
+  scanIdentities(pageSize: number, continuationToken?: string): Promise<Page<StoredIdentity>>;
 
   readModule(deviceId: string, moduleId: string): Promise<ModuleIdentity | null>;
   createModule(draft: ModuleDraft): Promise<ModuleIdentity>;

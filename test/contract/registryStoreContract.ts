@@ -122,6 +122,33 @@ export function registryStoreContract(name: string, makeStore: () => Promise<Reg
       expect(after.disabled - before.disabled).toBe(6);
     });
 
+    it('scans every device and module once, grouped by device ID, across pages', async () => {
+      const fresh = await makeStore();
+      const ids = ['scan-c', 'scan-a', 'scan-b', 'scan-d'];
+      for (const deviceId of ids) await fresh.createDevice(deviceDraft(deviceId));
+      await fresh.createModule(moduleDraft('scan-b', 'm/1'));
+      await fresh.createModule(moduleDraft('scan-b', 'm2'));
+      await fresh.createModule(moduleDraft('scan-d', 'm1'));
+      const seen: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await fresh.scanIdentities(2, token);
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        for (const item of page.items)
+          seen.push(
+            item.kind === 'device'
+              ? item.device.deviceId
+              : `${item.module.deviceId}/${item.module.moduleId}`,
+          );
+        token = page.continuationToken;
+      } while (token);
+      expect([...seen].sort()).toEqual(
+        ['scan-a', 'scan-b', 'scan-b/m/1', 'scan-b/m2', 'scan-c', 'scan-d', 'scan-d/m1'].sort(),
+      );
+      const deviceIds = seen.map((s) => s.split('/')[0] ?? '');
+      expect(deviceIds).toEqual([...deviceIds].sort());
+    });
+
     it('stores modules with any allowed ID under their device', async () => {
       const deviceId = id('mods');
       const moduleIds = ['plain', 'with#hash', 'with?query', "with+plus:*!(),=@;$'%"];

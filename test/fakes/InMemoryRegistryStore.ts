@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { RegistryError } from '../../src/domain/errors/RegistryError';
 import type { DeviceDraft, DeviceIdentity } from '../../src/domain/identity/DeviceIdentity';
 import type { ModuleDraft, ModuleIdentity } from '../../src/domain/identity/ModuleIdentity';
-import type { Page, RegistryStore } from '../../src/ports/RegistryStore';
+import type { Page, RegistryStore, StoredIdentity } from '../../src/ports/RegistryStore';
 
 /** An in-memory RegistryStore for unit tests; the contract suite holds it to the Cosmos one. */
 export class InMemoryRegistryStore implements RegistryStore {
@@ -62,6 +62,25 @@ export class InMemoryRegistryStore implements RegistryStore {
     return Promise.resolve({
       total: all.length,
       disabled: all.filter((d) => d.status === 'disabled').length,
+    });
+  }
+
+  scanIdentities(pageSize: number, continuationToken?: string): Promise<Page<StoredIdentity>> {
+    const all: StoredIdentity[] = [
+      ...[...this.devices.values()].map((device) => ({ kind: 'device' as const, device })),
+      ...[...this.modules.values()].map((module) => ({ kind: 'module' as const, module })),
+    ];
+    const deviceIdOf = (i: StoredIdentity) =>
+      i.kind === 'device' ? i.device.deviceId : i.module.deviceId;
+    all.sort((a, b) =>
+      deviceIdOf(a) < deviceIdOf(b) ? -1 : deviceIdOf(a) > deviceIdOf(b) ? 1 : 0,
+    );
+    const start = continuationToken ? Number(continuationToken) : 0;
+    const items = all.slice(start, start + pageSize).map((i) => structuredClone(i));
+    const next = start + items.length;
+    return Promise.resolve({
+      items,
+      continuationToken: next < all.length ? String(next) : undefined,
     });
   }
 

@@ -11,11 +11,18 @@ import { close, listen } from '../../src/local/listen';
 import { LocalFunctionHost } from '../../src/local/LocalFunctionHost';
 import { silentLogger } from '../../src/ports/Logger';
 import { consoleLogger } from '../../src/local/consoleLogger';
+import { LocalQueueTrigger } from '../../src/local/LocalQueueTrigger';
+import { JOB_TRIGGER_NAME, jobQueueHandler } from '../../src/jobs/jobQueueHandler';
+import type { RegistryEnvironment } from '../../src/composition/createRegistryServices';
 
 export interface TestRuntime {
   url: string;
   runtime: RegistryRuntime;
-  clock: { now(): Date; set(iso: string): void };
+  clock: { now(): Date; set(iso: string): void; advance(seconds: number): void };
+  /** The job queue's trigger, when started: `abandon()` makes the worker "die". */
+  jobTrigger: LocalQueueTrigger | undefined;
+  /** The settings it runs with, to start a second runtime on the same stores. */
+  settings: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -25,26 +32,58 @@ export interface TestRuntime {
  */
 export async function startTestRuntime(
   settings: Record<string, string> = {},
+  options: {
+    jobTrigger?: boolean;
+    decorate?: RegistryEnvironment['decorate'];
+    /** Where the controlled clock starts (default 2026-01-01T00:00:00Z). */
+    clockStart?: string;
+  } = {},
 ): Promise<TestRuntime> {
   const stack = inject('stack');
   const suffix = randomUUID().replace(/-/g, '').slice(0, 16);
-  let now = new Date('2026-01-01T00:00:00.000Z');
-  const clock = { now: () => now, set: (iso: string) => void (now = new Date(iso)) };
+  let now = new Date(options.clockStart ?? '2026-01-01T00:00:00.000Z');
+  const clock = {
+    now: () => now,
+    set: (iso: string) => void (now = new Date(iso)),
+    advance: (seconds: number) => void (now = new Date(now.getTime() + seconds * 1000)),
+  };
   const logger = { ...silentLogger, error: (m: string, e?: unknown) => consoleLogger.error(m, e) };
+  const effective: Record<string, string> = {
+    COSMOS_ENDPOINT: stack.cosmosEndpoint,
+    COSMOS_KEY: stack.cosmosKey,
+    COSMOS_CONTAINER: `ids${suffix}`,
+    STORAGE_CONNECTION_STRING: stack.storageConnectionString,
+    LIVENESS_TABLE: `live${suffix}`,
+    LIVENESS_PARTITIONS: '4',
+    COSMOS_JOBS_CONTAINER: `jobs${suffix}`,
+    // Its own queue: the shared stack's worker must not take this runtime's messages.
+    JOBS_QUEUE_NAME: `jobs${suffix}`,
+    ...settings,
+  };
   const runtime = await createRegistryServices({
-    settings: parseSettings({
-      COSMOS_ENDPOINT: stack.cosmosEndpoint,
-      COSMOS_KEY: stack.cosmosKey,
-      COSMOS_CONTAINER: `ids${suffix}`,
-      STORAGE_CONNECTION_STRING: stack.storageConnectionString,
-      LIVENESS_TABLE: `live${suffix}`,
-      LIVENESS_PARTITIONS: '4',
-      ...settings,
-    }),
+    settings: parseSettings(effective),
     policies: new Map(stack.policies.map((p) => [p.keyName, p])),
     logger,
     clock,
+    ...(options.decorate ? { decorate: options.decorate } : {}),
   });
+  let jobTrigger: LocalQueueTrigger | undefined;
+  if (options.jobTrigger) {
+    jobTrigger = new LocalQueueTrigger(
+      JOB_TRIGGER_NAME,
+      runtime.jobQueue,
+      runtime.jobPoisonQueue,
+      jobQueueHandler(() => Promise.resolve(runtime.services)),
+      logger,
+      {
+        concurrency: 4,
+        visibilitySeconds: Number(settings.JOBS_VISIBILITY_SECONDS ?? '2'),
+        maxDequeueCount: 5,
+        maxPollMs: 200,
+      },
+    );
+    await jobTrigger.start();
+  }
   const host = new LocalFunctionHost(
     routes(() => Promise.resolve(runtime.services)),
     logger,
@@ -55,7 +94,10 @@ export async function startTestRuntime(
     url: `http://localhost:${port}`,
     runtime,
     clock,
+    jobTrigger,
+    settings: effective,
     stop: async () => {
+      await jobTrigger?.stop();
       await close(server);
       await runtime.close();
     },

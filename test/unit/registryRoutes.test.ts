@@ -47,6 +47,8 @@ function services(store: RegistryStore): RegistryServices {
     hostNames: ['myhub.example.net'],
     liveness: noLiveness,
     deviceIngress: undefined as never,
+    jobs: undefined as never,
+    jobWorker: undefined as never,
   };
 }
 

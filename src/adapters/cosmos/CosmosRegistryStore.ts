@@ -1,7 +1,7 @@
 import type { Container, ItemDefinition } from '@azure/cosmos';
 import type { DeviceDraft, DeviceIdentity } from '../../domain/identity/DeviceIdentity';
 import type { ModuleDraft, ModuleIdentity } from '../../domain/identity/ModuleIdentity';
-import type { Page, RegistryStore } from '../../ports/RegistryStore';
+import type { Page, RegistryStore, StoredIdentity } from '../../ports/RegistryStore';
 import { ContinuationSeal } from './ContinuationSeal';
 import { toCosmosEtag, toWireEtag } from './cosmosEtag';
 import {
@@ -101,6 +101,31 @@ export class CosmosRegistryStore implements RegistryStore {
       count("SELECT VALUE COUNT(1) FROM c WHERE c.kind = 'device' AND c.status = 'disabled'"),
     ]);
     return { total, disabled };
+  }
+
+  async scanIdentities(
+    pageSize: number,
+    continuationToken?: string,
+  ): Promise<Page<StoredIdentity>> {
+    const items: StoredIdentity[] = [];
+    let token = continuationToken;
+    do {
+      const page = await this.container.items
+        .query<ItemDefinition>(
+          "SELECT * FROM c WHERE c.kind = 'device' OR c.kind = 'module' ORDER BY c.deviceId",
+          { maxItemCount: pageSize - items.length, ...(token ? { continuationToken: token } : {}) },
+        )
+        .fetchNext();
+      for (const d of page.resources) {
+        items.push(
+          d.kind === 'device'
+            ? { kind: 'device', device: toDevice(deviceDocument.parse(d)) }
+            : { kind: 'module', module: toModule(moduleDocument.parse(d)) },
+        );
+      }
+      token = page.hasMoreResults ? page.continuationToken : undefined;
+    } while (token && items.length < pageSize);
+    return { items, continuationToken: token };
   }
 
   async readModule(deviceId: string, moduleId: string): Promise<ModuleIdentity | null> {

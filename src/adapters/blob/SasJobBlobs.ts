@@ -1,0 +1,86 @@
+import {
+  AnonymousCredential,
+  ContainerClient,
+  type StoragePipelineOptions,
+} from '@azure/storage-blob';
+import { JobFailure } from '../../domain/jobs/JobFailure';
+import type { BlobReader, BlobWriter, JobBlobs } from '../../ports/JobBlobs';
+import { storageFailure } from './storageFailure';
+
+/** Bounded retries, so an unreachable account fails the job in seconds instead of hanging it. */
+const PIPELINE: StoragePipelineOptions = {
+  retryOptions: {
+    maxTries: 3,
+    retryDelayInMs: 500,
+    maxRetryDelayInMs: 4000,
+    tryTimeoutInMs: 60_000,
+  },
+};
+
+/** Equal-length block IDs, a function of the block's number alone. */
+const blockId = (index: number) =>
+  Buffer.from(`block-${String(index).padStart(8, '0')}`).toString('base64');
+
+function container(uri: string, label: string): ContainerClient {
+  try {
+    return new ContainerClient(uri, new AnonymousCredential(), PIPELINE);
+  } catch {
+    throw new JobFailure(`${label} is not a valid container URI: give the container's SAS URI`);
+  }
+}
+
+/** The customer's containers through their SAS URIs, with @azure/storage-blob. */
+export class SasJobBlobs implements JobBlobs {
+  writer(containerUri: string, blobName: string): BlobWriter {
+    const label = 'outputBlobContainerUri';
+    const blob = container(containerUri, label).getBlockBlobClient(blobName);
+    return {
+      stageBlock: async (index, data) => {
+        try {
+          await blob.stageBlock(blockId(index), data, data.length);
+        } catch (error) {
+          throw storageFailure(error, label, 'write', blobName);
+        }
+      },
+      commit: async (count) => {
+        try {
+          await blob.commitBlockList(
+            Array.from({ length: count }, (_, i) => blockId(i)),
+            {
+              blobHTTPHeaders: { blobContentType: 'text/plain; charset=utf-8' },
+            },
+          );
+        } catch (error) {
+          throw storageFailure(error, label, 'write', blobName);
+        }
+      },
+    };
+  }
+
+  reader(containerUri: string, blobName: string): BlobReader {
+    const label = 'inputBlobContainerUri';
+    const blob = container(containerUri, label).getBlobClient(blobName);
+    return {
+      properties: async () => {
+        try {
+          const p = await blob.getProperties();
+          return { size: p.contentLength ?? 0, etag: p.etag ?? '' };
+        } catch (error) {
+          throw storageFailure(error, label, 'read', blobName);
+        }
+      },
+      readFrom: async (offset, etag) => {
+        try {
+          const response = await blob.download(offset, undefined, {
+            conditions: { ifMatch: etag },
+          });
+          const body = response.readableStreamBody;
+          if (!body) throw new Error('The download has no body');
+          return body as AsyncIterable<Buffer>;
+        } catch (error) {
+          throw storageFailure(error, label, 'read', blobName);
+        }
+      },
+    };
+  }
+}

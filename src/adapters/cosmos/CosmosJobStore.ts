@@ -1,0 +1,133 @@
+import type { Container, ItemDefinition } from '@azure/cosmos';
+import { z } from 'zod';
+import type { JobDraft, RegistryJob } from '../../domain/jobs/RegistryJob';
+import type { JobStore } from '../../ports/JobStore';
+import { toCosmosEtag, toWireEtag } from './cosmosEtag';
+import { isCosmosNotFound, translateCosmosError } from './translateCosmosError';
+
+const jobDocument = z.object({
+  id: z.string(),
+  kind: z.literal('job'),
+  job: z.custom<JobDraft>((v) => typeof v === 'object' && v !== null && 'jobId' in v),
+  _etag: z.string(),
+});
+
+const slotDocument = z.object({
+  id: z.string(),
+  kind: z.literal('slot'),
+  jobId: z.string(),
+  until: z.string(),
+  _etag: z.string(),
+});
+
+const statusOf = (error: unknown) => (error as { code?: unknown } | null)?.code;
+
+/** Jobs and run slots in their own container, partitioned by /id (one document per partition). */
+export class CosmosJobStore implements JobStore {
+  constructor(private readonly container: Container) {}
+
+  async create(draft: JobDraft): Promise<RegistryJob> {
+    const { resource } = await this.container.items.create({
+      id: draft.jobId,
+      kind: 'job',
+      createdTimeUtc: draft.createdTimeUtc,
+      job: draft,
+    });
+    return toJob(resource);
+  }
+
+  async read(jobId: string): Promise<RegistryJob | null> {
+    try {
+      const { resource } = await this.container.item(jobId, jobId).read<ItemDefinition>();
+      return resource ? toJob(resource) : null;
+    } catch (error) {
+      if (isCosmosNotFound(error)) return null;
+      throw translateCosmosError(error, {});
+    }
+  }
+
+  async list(max: number): Promise<RegistryJob[]> {
+    const { resources } = await this.container.items
+      .query<ItemDefinition>(
+        `SELECT TOP ${Math.max(1, Math.floor(max))} * FROM c WHERE c.kind = 'job' ORDER BY c.createdTimeUtc DESC`,
+        { maxItemCount: max },
+      )
+      .fetchAll();
+    return resources.map(toJob);
+  }
+
+  async replace(draft: JobDraft, etag: string): Promise<RegistryJob> {
+    try {
+      const { resource } = await this.container
+        .item(draft.jobId, draft.jobId)
+        .replace(
+          { id: draft.jobId, kind: 'job', createdTimeUtc: draft.createdTimeUtc, job: draft },
+          { accessCondition: { type: 'IfMatch', condition: toCosmosEtag(etag) } },
+        );
+      return toJob(resource);
+    } catch (error) {
+      throw translateCosmosError(error, {
+        notFound: ['JobNotFound', `Job '${draft.jobId}' does not exist`],
+        preconditionFailed: ['PreconditionFailed', `Job '${draft.jobId}' was changed meanwhile`],
+      });
+    }
+  }
+
+  async claimSlot(jobId: string, slots: number, until: Date, now: Date): Promise<number | null> {
+    const held = new Map<number, z.infer<typeof slotDocument>>();
+    const { resources } = await this.container.items
+      .query<ItemDefinition>("SELECT * FROM c WHERE c.kind = 'slot'")
+      .fetchAll();
+    for (const r of resources) {
+      const slot = slotDocument.parse(r);
+      held.set(Number(slot.id.slice('slot-'.length)), slot);
+    }
+    // The job's own slot first (a renewal), then free ones, then expired leases.
+    const order = [...Array(slots).keys()].sort(
+      (a, b) => rank(held.get(a), jobId, now) - rank(held.get(b), jobId, now),
+    );
+    for (const index of order) {
+      const current = held.get(index);
+      const doc = { id: `slot-${index}`, kind: 'slot', jobId, until: until.toISOString() };
+      try {
+        if (!current) await this.container.items.create(doc);
+        else if (current.jobId === jobId || new Date(current.until) <= now)
+          await this.container
+            .item(doc.id, doc.id)
+            .replace(doc, { accessCondition: { type: 'IfMatch', condition: current._etag } });
+        else continue;
+        return index;
+      } catch (error) {
+        // Another instance took it first: try the next one.
+        if (statusOf(error) === 409 || statusOf(error) === 412) continue;
+        throw error;
+      }
+    }
+    return null;
+  }
+
+  async releaseSlot(slot: number, jobId: string): Promise<void> {
+    const id = `slot-${slot}`;
+    try {
+      const { resource } = await this.container.item(id, id).read<ItemDefinition>();
+      if (!resource) return;
+      const current = slotDocument.parse(resource);
+      if (current.jobId !== jobId) return;
+      await this.container
+        .item(id, id)
+        .delete({ accessCondition: { type: 'IfMatch', condition: current._etag } });
+    } catch (error) {
+      // Gone, or taken over after our lease ran out: either way it is not ours any more.
+      if (isCosmosNotFound(error) || statusOf(error) === 412) return;
+      throw error;
+    }
+  }
+}
+
+const rank = (slot: { jobId: string; until: string } | undefined, jobId: string, now: Date) =>
+  slot?.jobId === jobId ? 0 : !slot ? 1 : new Date(slot.until) <= now ? 2 : 3;
+
+function toJob(resource: ItemDefinition | undefined): RegistryJob {
+  const doc = jobDocument.parse(resource);
+  return { ...doc.job, etag: toWireEtag(doc._etag) };
+}

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { RegistryError } from '../../domain/errors/RegistryError';
+import {
+  EMPTY_CHECKPOINT,
+  isTerminal,
+  type JobRequest,
+  type RegistryJob,
+} from '../../domain/jobs/RegistryJob';
+import { redactSas } from '../../domain/jobs/redactSas';
+import type { Clock } from '../../ports/Clock';
+import type { JobQueue } from '../../ports/JobQueue';
+import type { JobStore } from '../../ports/JobStore';
+import type { Logger } from '../../ports/Logger';
+import { retryOnConflict } from '../retryOnConflict';
+
+const notFound = (jobId: string) =>
+  new RegistryError('JobNotFound', `There is no job with ID '${jobId.slice(0, 128)}'`);
+
+/** Import and export job use cases: create, read, list, cancel. The work is JobWorker's. */
+export class RegistryJobs {
+  constructor(
+    private readonly store: JobStore,
+    private readonly queue: JobQueue,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  async create(request: JobRequest): Promise<RegistryJob> {
+    const now = this.clock.now().toISOString();
+    const job = await this.store.create({
+      ...request,
+      jobId: randomUUID(),
+      status: 'enqueued',
+      progress: 0,
+      createdTimeUtc: now,
+      startTimeUtc: null,
+      endTimeUtc: null,
+      failureReason: null,
+      checkpoint: EMPTY_CHECKPOINT,
+      lease: null,
+    });
+    try {
+      await this.queue.enqueue(job.jobId);
+    } catch (error) {
+      // Never leave a job 'enqueued' that no worker will ever see.
+      this.logger.error(`Job ${job.jobId} could not be queued`, error);
+      await this.finish(job.jobId, 'failed', 'The job could not be queued: create it again');
+      throw new RegistryError(
+        'ServiceUnavailable',
+        'The job queue is unavailable: retry after a moment',
+      );
+    }
+    this.logger.info(
+      `Job ${job.jobId} (${job.type}) created for ${redactSas(job.outputBlobContainerUri)}`,
+    );
+    return job;
+  }
+
+  async get(jobId: string): Promise<RegistryJob> {
+    const job = await this.store.read(jobId);
+    if (!job) throw notFound(jobId);
+    return job;
+  }
+
+  list(): Promise<RegistryJob[]> {
+    return this.store.list(1000);
+  }
+
+  /** Cancels a job that has not ended; an ended job is returned as it is. */
+  cancel(jobId: string): Promise<RegistryJob> {
+    return this.finish(jobId, 'cancelled', null);
+  }
+
+  private finish(
+    jobId: string,
+    status: 'cancelled' | 'failed',
+    failureReason: string | null,
+  ): Promise<RegistryJob> {
+    return retryOnConflict(async () => {
+      const job = await this.get(jobId);
+      if (isTerminal(job.status)) return job;
+      const { etag, ...draft } = job;
+      // The worker notices at its next checkpoint (the etag changes) and stops.
+      return this.store.replace(
+        { ...draft, status, failureReason, endTimeUtc: this.clock.now().toISOString() },
+        etag,
+      );
+    });
+  }
+}
