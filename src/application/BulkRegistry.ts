@@ -40,11 +40,15 @@ export class BulkRegistry {
     return { isSuccessful: errors.length === 0, errors, warnings: [] };
   }
 
-  async applyOne(entry: BulkEntry): Promise<BulkEntryError | undefined> {
+  /**
+   * `existed`, when the caller has just read the identity, picks which write createOrUpdate
+   * tries first (an import into an empty registry then skips a read per line).
+   */
+  async applyOne(entry: BulkEntry, existed?: boolean): Promise<BulkEntryError | undefined> {
     try {
       await (entry.moduleId === undefined
-        ? this.applyDevice(entry)
-        : this.applyModule(entry, entry.moduleId));
+        ? this.applyDevice(entry, existed)
+        : this.applyModule(entry, entry.moduleId, existed));
       return undefined;
     } catch (error) {
       const ids = {
@@ -62,7 +66,7 @@ export class BulkRegistry {
     }
   }
 
-  private async applyDevice(entry: BulkEntry): Promise<void> {
+  private async applyDevice(entry: BulkEntry, existed?: boolean): Promise<void> {
     const { deviceId, device } = entry;
     const match = conditionOf(entry);
     switch (entry.importMode) {
@@ -84,12 +88,13 @@ export class BulkRegistry {
           () => this.devices.update(deviceId, device, match),
           'DeviceAlreadyExists',
           'DeviceNotFound',
+          existed === false,
         );
         return;
     }
   }
 
-  private async applyModule(entry: BulkEntry, moduleId: string): Promise<void> {
+  private async applyModule(entry: BulkEntry, moduleId: string, existed?: boolean): Promise<void> {
     const { deviceId, module } = entry;
     const match = conditionOf(entry);
     switch (entry.importMode) {
@@ -111,6 +116,7 @@ export class BulkRegistry {
           () => this.modules.update(deviceId, moduleId, module, match),
           'ModuleAlreadyExistsOnDevice',
           'ModuleNotFound',
+          existed === false,
         );
         return;
     }
@@ -123,13 +129,25 @@ function conditionOf(entry: BulkEntry): Exclude<IfMatch, { kind: 'none' }> {
     : { kind: 'any' };
 }
 
-/** Update first (the common case on re-import); create when missing; update again if a create raced. */
+/**
+ * Update first (the common case on re-import); create when missing; update again if a create
+ * raced. Create first when the identity is known to have been absent a moment ago.
+ */
 async function createOrUpdate(
   create: () => Promise<unknown>,
   update: () => Promise<unknown>,
   existsCode: string,
   missingCode: string,
+  createFirst = false,
 ): Promise<void> {
+  if (createFirst) {
+    try {
+      await create();
+      return;
+    } catch (error) {
+      if (!(error instanceof RegistryError) || error.code !== existsCode) throw error;
+    }
+  }
   try {
     await update();
   } catch (error) {

@@ -46,7 +46,7 @@ export const settingsSchema = z.object({
   JOBS_LEASE_SECONDS: count(60),
   JOBS_SLICE_SECONDS: count(120),
   JOBS_EXPORT_PAGE_SIZE: z.coerce.number().int().min(10).max(10_000).default(2000),
-  JOBS_IMPORT_CHUNK_LINES: z.coerce.number().int().min(1).max(1000).default(200),
+  JOBS_IMPORT_CHUNK_LINES: z.coerce.number().int().min(1).max(1000).default(500),
   JOBS_MAX_DEQUEUE_COUNT: count(5),
   /** Local host only: how long a received job message stays invisible (renewed while it runs). */
   JOBS_VISIBILITY_SECONDS: count(30),

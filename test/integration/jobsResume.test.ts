@@ -52,16 +52,25 @@ function dyingStore(when: (draft: JobDraft) => boolean, die: () => void) {
     });
 }
 
-/** Kills a runtime's worker (its trigger stops dead) and tells the test when it happened. */
-function deathOf() {
+/**
+ * A runtime whose worker dies at the first checkpoint `when` picks (its trigger stops dead), and
+ * a promise that tells the test when it happened.
+ */
+async function doomedRuntime(when: (draft: JobDraft) => boolean) {
   let died: () => void = () => {};
-  return {
-    died: new Promise<void>((resolve) => (died = resolve)),
-    kill: (rt: TestRuntime | undefined) => {
-      rt?.jobTrigger?.abandon();
-      died();
+  const death = new Promise<void>((resolve) => (died = resolve));
+  let rt: TestRuntime | undefined = undefined;
+  rt = await startTestRuntime(SETTINGS, {
+    jobTrigger: true,
+    decorate: {
+      jobStore: dyingStore(when, () => {
+        rt?.jobTrigger?.abandon();
+        died();
+      }),
     },
-  };
+  });
+  runtimes.push(rt);
+  return { first: rt, died: death };
 }
 
 async function createDevices(rt: TestRuntime, count: number, prefix: string): Promise<string[]> {
@@ -78,19 +87,10 @@ async function createDevices(rt: TestRuntime, count: number, prefix: string): Pr
 
 describe('a job whose worker dies resumes and completes once', () => {
   it('export: every identity exactly once in devices.txt', async () => {
-    const death = deathOf();
-    let first: TestRuntime | undefined = undefined;
-    first = await startTestRuntime(SETTINGS, {
-      jobTrigger: true,
-      // Dies after staging its third block, before the checkpoint that records it.
-      decorate: {
-        jobStore: dyingStore(
-          (d) => d.checkpoint.blocks === 3 && d.status === 'running',
-          () => death.kill(first),
-        ),
-      },
-    });
-    runtimes.push(first);
+    // Dies after staging its third block, before the checkpoint that records it.
+    const { first, died } = await doomedRuntime(
+      (d) => d.checkpoint.blocks === 3 && d.status === 'running',
+    );
     const ids = await createDevices(first, 45, 'exp');
     const out = await testContainer();
     const created = await api('POST', '/jobs/create', {
@@ -98,7 +98,7 @@ describe('a job whose worker dies resumes and completes once', () => {
       body: { type: 'export', outputBlobContainerUri: await out.sas('rwc') },
     });
     const jobId = created.json.jobId as string;
-    await death.died;
+    await died;
     const running = await api('GET', `/jobs/${jobId}`, { baseUrl: first.url });
     expect(running.json.status).toBe('running');
     expect(await out.text('devices.txt')).toBeNull();
@@ -116,19 +116,10 @@ describe('a job whose worker dies resumes and completes once', () => {
   });
 
   it('import: every line applied exactly once, no line logged twice or wrongly', async () => {
-    const death = deathOf();
-    let first: TestRuntime | undefined = undefined;
-    first = await startTestRuntime(SETTINGS, {
-      jobTrigger: true,
-      // Dies after applying lines 15-21, before the checkpoint that records them.
-      decorate: {
-        jobStore: dyingStore(
-          (d) => d.checkpoint.line === 21 && d.checkpoint.inFlight === null,
-          () => death.kill(first),
-        ),
-      },
-    });
-    runtimes.push(first);
+    // Dies after applying lines 15-21, before the checkpoint that records them.
+    const { first, died } = await doomedRuntime(
+      (d) => d.checkpoint.line === 21 && d.checkpoint.inFlight === null,
+    );
     // 'create' lines fail if applied twice; line 18 fails on its own, once.
     const lines = Array.from({ length: 40 }, (_, i) =>
       i === 17 ? '{"id": broken' : JSON.stringify({ id: `imp-${i + 1}`, importMode: 'create' }),
@@ -145,7 +136,7 @@ describe('a job whose worker dies resumes and completes once', () => {
       },
     });
     const jobId = created.json.jobId as string;
-    await death.died;
+    await died;
     // The lines of the dying chunk were applied, but not recorded.
     expect((await api('GET', '/devices/imp-21', { baseUrl: first.url })).status).toBe(200);
     expect((await api('GET', '/devices/imp-22', { baseUrl: first.url })).status).toBe(404);

@@ -3,14 +3,8 @@ import { z } from 'zod';
 import type { JobDraft, RegistryJob } from '../../domain/jobs/RegistryJob';
 import type { JobStore } from '../../ports/JobStore';
 import { toCosmosEtag, toWireEtag } from './cosmosEtag';
+import { jobDocument } from './jobDocuments';
 import { isCosmosNotFound, translateCosmosError } from './translateCosmosError';
-
-const jobDocument = z.object({
-  id: z.string(),
-  kind: z.literal('job'),
-  job: z.custom<JobDraft>((v) => typeof v === 'object' && v !== null && 'jobId' in v),
-  _etag: z.string(),
-});
 
 const slotDocument = z.object({
   id: z.string(),

@@ -92,7 +92,7 @@ export class ImportRun implements JobStep {
           done++;
           continue;
         }
-        const error = await this.bulk.applyOne(line.entry);
+        const error = await this.bulk.applyOne(line.entry, planned[line.number] !== null);
         if (error) {
           line.error = { errorCode: error.errorCode, errorStatus: error.errorStatus };
           failed.push(line);

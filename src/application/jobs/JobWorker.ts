@@ -56,7 +56,7 @@ export class JobWorker {
 
     const owner = randomUUID();
     const now = clock.now();
-    if (job.lease && job.lease.owner !== owner && new Date(job.lease.until) > now) {
+    if (job.lease && new Date(job.lease.until) > now) {
       // Another worker holds it (or held it and died): look again when its lease runs out.
       const left = Math.ceil((new Date(job.lease.until).getTime() - now.getTime()) / 1000);
       await queue.enqueue(jobId, Math.min(Math.max(left, 1), settings.leaseSeconds));

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { freshCosmosContainer } from '../support/cosmosContainer';
+
+/** What the embedded stand-in's query engine is made to do as Cosmos DB does (see startCosmosStandIn). */
+describe('Cosmos stand-in queries', () => {
+  it('reads only the partition a query names, before and after replaces and deletes', async () => {
+    const container = await freshCosmosContainer();
+    for (const deviceId of ['p-a', 'p-b'])
+      for (const id of ['device', 'module.1', 'module.2'])
+        await container.items.create({ id, deviceId, kind: id.split('.')[0] });
+    await container.item('module.2', 'p-a').delete();
+    const { resource } = await container.item('module.1', 'p-a').read<{ kind: string }>();
+    await container.item('module.1', 'p-a').replace({ ...resource, kind: 'module', changed: true });
+
+    const inA = await container.items
+      .query<{ id: string; deviceId: string }>('SELECT * FROM c', { partitionKey: 'p-a' })
+      .fetchAll();
+    expect(inA.resources.map((r) => `${r.deviceId}/${r.id}`).sort()).toEqual([
+      'p-a/device',
+      'p-a/module.1',
+    ]);
+    const everywhere = await container.items.query('SELECT * FROM c').fetchAll();
+    expect(everywhere.resources).toHaveLength(5);
+  });
+
+  it('pages through every document once, in order, with a fresh page each time', async () => {
+    const container = await freshCosmosContainer();
+    const count = 3000;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < count) {
+          const i = next++;
+          await container.items.create({ id: 'device', deviceId: `d${i}` });
+        }
+      }),
+    );
+    const seen = new Set<string>();
+    let token: string | undefined;
+    do {
+      const page = await container.items
+        .query<{ deviceId: string }>('SELECT * FROM c ORDER BY c.deviceId', {
+          maxItemCount: 500,
+          ...(token ? { continuationToken: token } : {}),
+        })
+        .fetchNext();
+      for (const r of page.resources) seen.add(r.deviceId);
+      token = page.hasMoreResults ? page.continuationToken : undefined;
+    } while (token);
+    expect(seen.size).toBe(count);
+  });
+});
