@@ -3,7 +3,7 @@ import { RegistryError } from '../../src/domain/errors/RegistryError';
 import type { DeviceIdentity } from '../../src/domain/identity/DeviceIdentity';
 import type { ModuleIdentity } from '../../src/domain/identity/ModuleIdentity';
 import { deviceLine, moduleLine } from '../../src/domain/jobs/identityLines';
-import { redactSas } from '../../src/domain/jobs/redactSas';
+import { redactError, redactSas } from '../../src/domain/jobs/redactSas';
 import { parseImportLine } from '../../src/http/parseImportLine';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
@@ -100,5 +100,16 @@ describe('redactSas', () => {
     );
     expect(redactSas('https://x/c?SIG=abc')).toBe('https://x/c?SIG=REDACTED');
     expect(redactSas('https://x/c')).toBe('https://x/c');
+  });
+});
+
+describe('redactError', () => {
+  it('keeps what the error says and where, without the signature', () => {
+    const error = new TypeError('GET https://x/c?sv=1&sig=secret failed');
+    const safe = redactError(error);
+    expect(safe.name).toBe('TypeError');
+    expect(safe.message).toBe('GET https://x/c?sv=1&sig=REDACTED failed');
+    expect(safe.stack).not.toContain('secret');
+    expect(redactError('sig=secret').message).toBe('sig=REDACTED');
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { RegistryError } from '../../domain/errors/RegistryError';
 import { JobFailure } from '../../domain/jobs/JobFailure';
+import { redactError } from '../../domain/jobs/redactSas';
 import {
   isTerminal,
   type JobCheckpoint,
@@ -139,11 +140,12 @@ export class JobWorker {
             : undefined;
       if (reason === undefined) {
         // Let the queue deliver it again; a fresh worker may start at once.
-        logger.error(`Job ${jobId} stopped; it will be resumed`, error);
+        const safe = redactError(error);
+        logger.error(`Job ${jobId} stopped; it will be resumed`, safe);
         await write({ lease: null }).catch(() => undefined);
-        throw error;
+        throw safe;
       }
-      if (!(error instanceof JobFailure)) logger.error(`Job ${jobId} failed`, error);
+      if (!(error instanceof JobFailure)) logger.error(`Job ${jobId} failed`, redactError(error));
       await write({
         status: 'failed',
         failureReason: reason,
