@@ -56,6 +56,8 @@ export interface RegistryEnvironment {
   decorate?: {
     jobStore?: (store: JobStore) => JobStore;
     jobBlobs?: (blobs: JobBlobs) => JobBlobs;
+    /** E.g. a benchmark handing events off as Event Hubs would, out of this process. */
+    lifecyclePublisher?: (publisher: LifecyclePublisher) => LifecyclePublisher;
   };
 }
 
@@ -222,7 +224,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   );
   const deps: RegistryDeps = {
     store: registryStore,
-    publisher,
+    publisher: env.decorate?.lifecyclePublisher?.(publisher) ?? publisher,
     clock,
     logger,
     hubName: settings.HUB_NAME ?? hostName?.split('.')[0] ?? 'localhost',
