@@ -19,6 +19,9 @@ async function main(): Promise<void> {
   log(
     `Liveness         : sweep on '${settings.LIVENESS_SWEEP_SCHEDULE}', events ${settings.EVENTHUB_CONNECTION ? `from Event Hub '${settings.LIVENESS_EVENTHUB_NAME}'` : 'through the in-process channel'}`,
   );
+  log(
+    `Jobs             : queue '${settings.JOBS_QUEUE_NAME}', up to ${settings.JOBS_MAX_CONCURRENT} at once`,
+  );
   log(`Service connection string: ${stack.serviceConnectionString}`);
   log(`Storage connection string: ${stack.storageConnectionString}`);
   log('Press Ctrl-C to stop.');
