@@ -1,0 +1,101 @@
+import { spawn, execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForExit } from '../../src/local/childProcesses';
+import { api } from '../support/registryApi';
+import { eventually, testContainer } from '../support/blobContainers';
+import { startTestRuntime, type TestRuntime } from '../support/testRuntime';
+
+const ROOT = resolve(__dirname, '../..');
+// Inside node_modules, so the compiled worker resolves the project's packages.
+const BUILD = join(ROOT, 'node_modules', '.cache', `worker-test-${randomUUID()}`);
+
+describe('a job worker process killed with SIGKILL mid-job', () => {
+  const runtimes: TestRuntime[] = [];
+  beforeAll(async () => {
+    await promisify(execFile)(process.execPath, [
+      join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      join(ROOT, 'tsconfig.build.json'),
+      '--outDir',
+      BUILD,
+    ]);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all(runtimes.map((rt) => rt.stop()));
+    await rm(BUILD, { recursive: true, force: true });
+  });
+
+  it('leaves a job that another worker completes once, every identity exactly once', async () => {
+    const settings = {
+      JOBS_EXPORT_PAGE_SIZE: '10',
+      JOBS_LEASE_SECONDS: '2',
+      JOBS_VISIBILITY_SECONDS: '2',
+    };
+    // The API, without a worker of its own: the worker is the child process.
+    const api1 = await startTestRuntime(settings);
+    runtimes.push(api1);
+    const ids: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const id = `kill-${String(i).padStart(3, '0')}`;
+      ids.push(id);
+      expect((await api('PUT', `/devices/${id}`, { baseUrl: api1.url, body: {} })).status).toBe(
+        200,
+      );
+    }
+    const out = await testContainer();
+    const created = await api('POST', '/jobs/create', {
+      baseUrl: api1.url,
+      body: { type: 'export', outputBlobContainerUri: await out.sas('rwc') },
+    });
+    const jobId = created.json.jobId as string;
+
+    const worker = spawn(process.execPath, [join(BUILD, 'src', 'local', 'jobWorkerMain.js')], {
+      cwd: ROOT,
+      env: { ...process.env, ...api1.settings },
+      stdio: 'ignore',
+    });
+    const exited = waitForExit(worker);
+    const progress = await eventually(
+      async () => {
+        const job = (await api('GET', `/jobs/${jobId}`, { baseUrl: api1.url })).json;
+        return job.status === 'running' && job.progress >= 10
+          ? (job.progress as number)
+          : undefined;
+      },
+      'the worker to be part-way through',
+      30_000,
+    );
+    worker.kill('SIGKILL');
+    await exited;
+    const left = (await api('GET', `/jobs/${jobId}`, { baseUrl: api1.url })).json;
+    expect(left.status).toBe('running');
+    expect(left.progress).toBeGreaterThanOrEqual(progress);
+    expect(left.progress).toBeLessThan(100);
+    expect(await out.text('devices.txt')).toBeNull();
+
+    // A new worker, on the same stores and queue, whose clock is past the dead one's lease.
+    const api2 = await startTestRuntime(api1.settings, {
+      jobTrigger: true,
+      clockStart: new Date(Date.now() + 60_000).toISOString(),
+    });
+    runtimes.push(api2);
+    const ended = await eventually(
+      async () => {
+        const job = (await api('GET', `/jobs/${jobId}`, { baseUrl: api2.url })).json;
+        return job.status === 'running' || job.status === 'enqueued' ? undefined : job;
+      },
+      'the job to end',
+      30_000,
+    );
+    expect(ended.status).toBe('completed');
+    const exported = (await out.text('devices.txt'))!
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(exported).toEqual(ids);
+  });
+});
