@@ -1,8 +1,7 @@
 import { createRegistryServices } from '../composition/createRegistryServices';
 import { parseSettings } from '../config/Settings';
-import { JOB_TRIGGER_NAME, jobQueueHandler } from '../jobs/jobQueueHandler';
 import { consoleLogger } from './consoleLogger';
-import { LocalQueueTrigger } from './LocalQueueTrigger';
+import { jobTrigger } from './jobTrigger';
 import { readLocalSettings } from './readLocalSettings';
 
 /**
@@ -18,19 +17,7 @@ async function main(): Promise<void> {
     policies: new Map(), // a worker serves no requests
     logger: consoleLogger,
   });
-  const trigger = new LocalQueueTrigger(
-    JOB_TRIGGER_NAME,
-    runtime.jobQueue,
-    runtime.jobPoisonQueue,
-    jobQueueHandler(() => Promise.resolve(runtime.services)),
-    consoleLogger,
-    {
-      concurrency: settings.JOBS_MAX_CONCURRENT,
-      visibilitySeconds: settings.JOBS_VISIBILITY_SECONDS,
-      maxDequeueCount: settings.JOBS_MAX_DEQUEUE_COUNT,
-      maxPollMs: 1000,
-    },
-  );
+  const trigger = jobTrigger(runtime, settings, consoleLogger);
   await trigger.start();
   consoleLogger.info(`Job worker on queue '${settings.JOBS_QUEUE_NAME}'. Ctrl-C stops.`);
   const stop = () => {

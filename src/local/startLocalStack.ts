@@ -16,8 +16,7 @@ import { serviceConnectionString } from './connectionStrings';
 import { close, listen } from './listen';
 import { LocalFunctionHost } from './LocalFunctionHost';
 import { LocalTimer } from './LocalTimer';
-import { LocalQueueTrigger } from './LocalQueueTrigger';
-import { JOB_TRIGGER_NAME, jobQueueHandler } from '../jobs/jobQueueHandler';
+import { jobTrigger } from './jobTrigger';
 import { livenessTriggers } from '../liveness/livenessTriggers';
 import { loadOrCreateCertificate } from './loadOrCreateCertificate';
 import { startAzurite } from './startAzurite';
@@ -120,21 +119,9 @@ export async function startLocalStack({
     sweepTimer.start();
     stops.push(() => sweepTimer.stop());
 
-    const jobTrigger = new LocalQueueTrigger(
-      JOB_TRIGGER_NAME,
-      runtime.jobQueue,
-      runtime.jobPoisonQueue,
-      jobQueueHandler(() => Promise.resolve(runtime.services)),
-      logger,
-      {
-        concurrency: settings.JOBS_MAX_CONCURRENT,
-        visibilitySeconds: settings.JOBS_VISIBILITY_SECONDS,
-        maxDequeueCount: settings.JOBS_MAX_DEQUEUE_COUNT,
-        maxPollMs: 1000,
-      },
-    );
-    await jobTrigger.start();
-    stops.push(() => jobTrigger.stop());
+    const jobs = jobTrigger(runtime, settings, logger);
+    await jobs.start();
+    stops.push(() => jobs.stop());
 
     const host = new LocalFunctionHost(
       routes(() => Promise.resolve(runtime.services)),

@@ -48,13 +48,7 @@ export class InMemoryRegistryStore implements RegistryStore {
 
   listDevices(pageSize: number, continuationToken?: string): Promise<Page<DeviceIdentity>> {
     const all = [...this.devices.values()].sort((a, b) => (a.deviceId < b.deviceId ? -1 : 1));
-    const start = continuationToken ? Number(continuationToken) : 0;
-    const items = all.slice(start, start + pageSize).map((d) => structuredClone(d));
-    const next = start + items.length;
-    return Promise.resolve({
-      items,
-      continuationToken: next < all.length ? String(next) : undefined,
-    });
+    return Promise.resolve(pageOf(all, pageSize, continuationToken));
   }
 
   countDevices() {
@@ -75,13 +69,7 @@ export class InMemoryRegistryStore implements RegistryStore {
     all.sort((a, b) =>
       deviceIdOf(a) < deviceIdOf(b) ? -1 : deviceIdOf(a) > deviceIdOf(b) ? 1 : 0,
     );
-    const start = continuationToken ? Number(continuationToken) : 0;
-    const items = all.slice(start, start + pageSize).map((i) => structuredClone(i));
-    const next = start + items.length;
-    return Promise.resolve({
-      items,
-      continuationToken: next < all.length ? String(next) : undefined,
-    });
+    return Promise.resolve(pageOf(all, pageSize, continuationToken));
   }
 
   readModule(deviceId: string, moduleId: string) {
@@ -140,4 +128,12 @@ export class InMemoryRegistryStore implements RegistryStore {
     this.modules.set(InMemoryRegistryStore.key(draft.deviceId, draft.moduleId), stored);
     return structuredClone(stored);
   }
+}
+
+/** One page of `all`; the token is the offset of the next item. */
+function pageOf<T>(all: T[], pageSize: number, token?: string): Page<T> {
+  const start = token ? Number(token) : 0;
+  const items = all.slice(start, start + pageSize).map((i) => structuredClone(i));
+  const next = start + items.length;
+  return { items, continuationToken: next < all.length ? String(next) : undefined };
 }

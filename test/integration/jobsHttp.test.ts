@@ -286,6 +286,8 @@ describe('import and export jobs', () => {
     expect(missing.status).toBe(404);
     expect(errorCode(missing)).toBe('JobNotFound');
     expect((await api('DELETE', '/jobs/no-such-job', { baseUrl: source.url })).status).toBe(404);
+    for (const odd of ['a%2Fb', 'a%23b%3Fc', 'x'.repeat(300), '%E2%9C%93'])
+      expect((await api('GET', `/jobs/${odd}`, { baseUrl: source.url })).status).toBe(404);
     const readOnly = await api('POST', '/jobs/create', {
       baseUrl: source.url,
       auth: serviceToken('registryRead'),

@@ -11,8 +11,8 @@ import { close, listen } from '../../src/local/listen';
 import { LocalFunctionHost } from '../../src/local/LocalFunctionHost';
 import { silentLogger } from '../../src/ports/Logger';
 import { consoleLogger } from '../../src/local/consoleLogger';
-import { LocalQueueTrigger } from '../../src/local/LocalQueueTrigger';
-import { JOB_TRIGGER_NAME, jobQueueHandler } from '../../src/jobs/jobQueueHandler';
+import type { LocalQueueTrigger } from '../../src/local/LocalQueueTrigger';
+import { jobTrigger as startJobTrigger } from '../../src/local/jobTrigger';
 import type { RegistryEnvironment } from '../../src/composition/createRegistryServices';
 
 export interface TestRuntime {
@@ -60,8 +60,9 @@ export async function startTestRuntime(
     JOBS_QUEUE_NAME: `jobs${suffix}`,
     ...settings,
   };
+  const parsed = parseSettings(effective);
   const runtime = await createRegistryServices({
-    settings: parseSettings(effective),
+    settings: parsed,
     policies: new Map(stack.policies.map((p) => [p.keyName, p])),
     logger,
     clock,
@@ -69,19 +70,7 @@ export async function startTestRuntime(
   });
   let jobTrigger: LocalQueueTrigger | undefined;
   if (options.jobTrigger) {
-    jobTrigger = new LocalQueueTrigger(
-      JOB_TRIGGER_NAME,
-      runtime.jobQueue,
-      runtime.jobPoisonQueue,
-      jobQueueHandler(() => Promise.resolve(runtime.services)),
-      logger,
-      {
-        concurrency: 4,
-        visibilitySeconds: Number(settings.JOBS_VISIBILITY_SECONDS ?? '2'),
-        maxDequeueCount: 5,
-        maxPollMs: 200,
-      },
-    );
+    jobTrigger = startJobTrigger(runtime, parsed, logger, 200);
     await jobTrigger.start();
   }
   const host = new LocalFunctionHost(

@@ -78,7 +78,9 @@ export class ImportRun implements JobStep {
     const byDevice = new Map<string, ChunkLine[]>();
     for (const line of chunk) {
       const key = line.entry?.deviceId ?? `\u0000${line.number}`;
-      byDevice.set(key, [...(byDevice.get(key) ?? []), line]);
+      const group = byDevice.get(key);
+      if (group) group.push(line);
+      else byDevice.set(key, [line]);
     }
     let done = 0;
     const failed: ChunkLine[] = [];

@@ -57,6 +57,8 @@ export class RegistryJobs {
   }
 
   async get(jobId: string): Promise<RegistryJob> {
+    // Job IDs are ours (UUIDs): anything else names no job, and never reaches the store.
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(jobId)) throw notFound(jobId);
     const job = await this.store.read(jobId);
     if (!job) throw notFound(jobId);
     return job;
