@@ -4,6 +4,7 @@ import type { BulkEntry, BulkEntryError, BulkResult } from './BulkEntry';
 import type { DeviceRegistry } from './DeviceRegistry';
 import type { ModuleRegistry } from './ModuleRegistry';
 import type { Logger } from '../ports/Logger';
+import { runPerDevice } from './runPerDevice';
 
 /**
  * Applies bulk entries. Each entry is one conditional write of its own, so an entry is applied
@@ -18,25 +19,16 @@ export class BulkRegistry {
   ) {}
 
   async apply(entries: readonly BulkEntry[]): Promise<BulkResult> {
-    const byDevice = new Map<string, BulkEntry[]>();
-    for (const entry of entries) {
-      const group = byDevice.get(entry.deviceId);
-      if (group) group.push(entry);
-      else byDevice.set(entry.deviceId, [entry]);
-    }
-    const groups = [...byDevice.values()];
     const errors: BulkEntryError[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < groups.length) {
-        const group = groups[next++] ?? [];
-        for (const entry of group) {
-          const error = await this.applyOne(entry);
-          if (error) errors.push(error);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, groups.length) }, worker));
+    await runPerDevice(
+      entries,
+      (e) => e.deviceId,
+      this.concurrency,
+      async (entry) => {
+        const error = await this.applyOne(entry);
+        if (error) errors.push(error);
+      },
+    );
     return { isSuccessful: errors.length === 0, errors, warnings: [] };
   }
 

@@ -35,7 +35,7 @@ describe('Cosmos stand-in queries', () => {
         }
       }),
     );
-    const seen = new Set<string>();
+    const seen: string[] = [];
     let token: string | undefined;
     do {
       const page = await container.items
@@ -44,9 +44,11 @@ describe('Cosmos stand-in queries', () => {
           ...(token ? { continuationToken: token } : {}),
         })
         .fetchNext();
-      for (const r of page.resources) seen.add(r.deviceId);
+      for (const r of page.resources) seen.push(r.deviceId);
       token = page.hasMoreResults ? page.continuationToken : undefined;
     } while (token);
-    expect(seen.size).toBe(count);
+    expect(new Set(seen).size).toBe(count);
+    expect(seen).toHaveLength(count);
+    expect(seen).toEqual([...seen].sort());
   });
 });

@@ -4,22 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
 import { TableClient } from '@azure/data-tables';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteInstance } from '../../src/local/startAzurite';
 import { startCosmosStandIn, type CosmosStandIn } from '../../src/local/startCosmosStandIn';
 
 const TIMEOUT_MS = 60_000;
-
-/** @azure/storage-blob is optional here: not a dependency of the project (yet). */
-const BLOB_PACKAGE: string = '@azure/storage-blob';
-const hasBlobPackage = isInstalled(BLOB_PACKAGE);
-interface BlobPackage {
-  BlobServiceClient: {
-    fromConnectionString(connectionString: string): {
-      getContainerClient(name: string): { create(): Promise<unknown>; exists(): Promise<boolean> };
-    };
-  };
-}
 
 describe('Cosmos stand-in', () => {
   let standIn: CosmosStandIn | undefined;
@@ -81,9 +71,7 @@ describe('Azurite', () => {
       expect(entity.status).toBe('enabled');
     });
 
-    it.skipIf(!hasBlobPackage)('serves blobs (needs @azure/storage-blob)', async () => {
-      // A string-typed specifier keeps tsc from requiring the package to be installed.
-      const { BlobServiceClient } = (await import(BLOB_PACKAGE)) as BlobPackage;
+    it('serves blobs', async () => {
       const containerClient = BlobServiceClient.fromConnectionString(
         azurite.connectionString,
       ).getContainerClient('artifacts');
@@ -152,13 +140,4 @@ function connectionRefused(port: number): Promise<boolean> {
     });
     socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
   });
-}
-
-function isInstalled(packageName: string): boolean {
-  try {
-    require.resolve(packageName);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -7,6 +7,7 @@ import type { BulkRegistry } from '../BulkRegistry';
 import type { ImportLineParser } from './ImportLineParser';
 import type { JobStep, SaveCheckpoint } from './JobStep';
 import { splitLines, type InputLine } from './splitLines';
+import { inParallel, runPerDevice } from '../runPerDevice';
 
 /** IoT Hub's limit for one identity's JSON is far below this; anything longer is not one. */
 export const MAX_LINE_BYTES = 64 * 1024;
@@ -62,44 +63,33 @@ export class ImportRun implements JobStep {
     const chunk = await this.readChunk(cp);
     if (chunk.length === 0) return { checkpoint: cp, finished: true };
 
-    let before = cp.inFlight?.before;
-    if (!before) {
-      before = {};
-      await inParallel(chunk, async (line) => {
-        if (line.entry)
-          (before as Record<string, string | null>)[line.number] = await this.etagOf(line.entry);
-      });
-      await save({ ...cp, inFlight: { lines: chunk.length, before } });
-    }
     const resumed = cp.inFlight !== null;
-    const planned = before;
-
-    // Lines of one device in file order; devices side by side.
-    const byDevice = new Map<string, ChunkLine[]>();
-    for (const line of chunk) {
-      const key = line.entry?.deviceId ?? `\u0000${line.number}`;
-      const group = byDevice.get(key);
-      if (group) group.push(line);
-      else byDevice.set(key, [line]);
+    const planned: Record<string, string | null> = cp.inFlight?.before ?? {};
+    if (!resumed) {
+      await inParallel(chunk, CONCURRENCY, async (line) => {
+        if (line.entry) planned[line.number] = await this.etagOf(line.entry);
+      });
+      await save({ ...cp, inFlight: { lines: chunk.length, before: planned } });
     }
+
     let done = 0;
     const failed: ChunkLine[] = [];
-    await inParallel([...byDevice.values()], async (lines) => {
-      for (const line of lines) {
-        if (!line.entry) {
-          if (line.error) failed.push(line);
-          continue;
-        }
-        if (resumed && (await this.etagOf(line.entry)) !== planned[line.number]) {
-          done++;
-          continue;
-        }
-        const error = await this.bulk.applyOne(line.entry, planned[line.number] !== null);
-        if (error) {
-          line.error = { errorCode: error.errorCode, errorStatus: error.errorStatus };
-          failed.push(line);
-        } else done++;
+    // Lines of one device in file order (a malformed line is its own group); devices side by side.
+    const groupOf = (line: ChunkLine) => line.entry?.deviceId ?? `\u0000${line.number}`;
+    await runPerDevice(chunk, groupOf, CONCURRENCY, async (line) => {
+      if (!line.entry) {
+        if (line.error) failed.push(line);
+        return;
       }
+      if (resumed && (await this.etagOf(line.entry)) !== planned[line.number]) {
+        done++;
+        return;
+      }
+      const error = await this.bulk.applyOne(line.entry, planned[line.number] !== null);
+      if (error) {
+        line.error = { errorCode: error.errorCode, errorStatus: error.errorStatus };
+        failed.push(line);
+      } else done++;
     });
 
     let blocks = cp.blocks;
@@ -218,12 +208,4 @@ function errorLine(line: ChunkLine): string {
     errorCode: line.error?.errorCode ?? 'ServerError',
     errorStatus: line.error?.errorStatus ?? 'The line could not be applied',
   });
-}
-
-async function inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
 }
