@@ -20,12 +20,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/local/**', 'bench/**', 'src/composition/servicesFromEnvironment.ts', 'test/**'],
+    files: ['src/local/**', 'standins/**', 'bench/**', 'src/composition/servicesFromEnvironment.ts', 'test/**'],
     rules: { 'no-console': 'off' },
   },
   {
     // Tests poke at SDK internals and untyped JSON replies on purpose.
-    files: ['test/**'],
+    files: ['test/**', 'standins/**/test/**'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
