@@ -20,7 +20,7 @@ import { routes } from '../src/http/routes';
 import { close, listen } from '../src/local/listen';
 import { LocalFunctionHost } from '../src/local/LocalFunctionHost';
 import { startAzurite } from '../src/local/startAzurite';
-import { startCosmosStandIn } from '../src/local/startCosmosStandIn';
+import { startCosmosStandIn } from '../standins/cosmos/startCosmosStandIn';
 import { silentLogger } from '../src/ports/Logger';
 
 const DEVICES = 64;

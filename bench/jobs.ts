@@ -21,7 +21,7 @@ import { parseSettings } from '../src/config/Settings';
 import type { SharedAccessPolicy } from '../src/domain/auth/SharedAccessPolicy';
 import { isTerminal, type JobRequest } from '../src/domain/jobs/RegistryJob';
 import { startAzurite } from '../src/local/startAzurite';
-import { startCosmosStandIn } from '../src/local/startCosmosStandIn';
+import { startCosmosStandIn } from '../standins/cosmos/startCosmosStandIn';
 import { silentLogger } from '../src/ports/Logger';
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 100_000);

@@ -7,6 +7,7 @@ import { TableClient } from '@azure/data-tables';
 import { cpus } from 'node:os';
 import { LivenessKeys } from '../src/adapters/tables/livenessKeys';
 import { TableLivenessStore } from '../src/adapters/tables/TableLivenessStore';
+import { AlertRelay } from '../src/application/liveness/AlertRelay';
 import { LivenessIngest, type IngestResult } from '../src/application/liveness/LivenessIngest';
 import { LivenessSweep } from '../src/application/liveness/LivenessSweep';
 import { PipelineMonitor } from '../src/application/liveness/PipelineMonitor';
@@ -45,10 +46,11 @@ async function table(cs: string, name: string): Promise<TableClient> {
 function services(store: TableLivenessStore, now: () => Date): LivenessServices {
   const clock = { now };
   const pipeline = new PipelineMonitor(store, undefined, 120);
+  const alerts = new AlertRelay(store, noAlertPublisher, silentLogger);
   return {
     store,
-    ingest: new LivenessIngest(store, policy, silentLogger, noAlertPublisher, clock),
-    sweep: new LivenessSweep(store, pipeline, noAlertPublisher, policy, silentLogger),
+    ingest: new LivenessIngest(store, policy, silentLogger, alerts, clock),
+    sweep: new LivenessSweep(store, pipeline, alerts, policy, silentLogger),
     pipeline,
     policy,
     clock,

@@ -32,7 +32,7 @@ import { sign } from '../src/domain/auth/signatureMatches';
 import { NEVER } from '../src/domain/identity/never';
 import { newGenerationId } from '../src/domain/identity/newGenerationId';
 import { generateKey } from '../src/domain/identity/resolveAuthentication';
-import { startCosmosStandIn, type CosmosStandIn } from '../src/local/startCosmosStandIn';
+import { startCosmosStandIn, type CosmosStandIn } from '../standins/cosmos/startCosmosStandIn';
 import { forwardLines } from '../src/local/childProcesses';
 
 const API_VERSION = '2021-04-12';

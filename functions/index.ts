@@ -2,7 +2,12 @@ import { app } from '@azure/functions';
 import { servicesFromEnvironment } from '../src/composition/servicesFromEnvironment';
 import { routes } from '../src/http/routes';
 import { livenessTriggers } from '../src/liveness/livenessTriggers';
+import { CATALOG_TRIGGER_NAME, catalogEventHubHandler } from '../src/catalog/catalogTrigger';
 import { JOB_TRIGGER_NAME, jobQueueHandler } from '../src/jobs/jobQueueHandler';
+import {
+  LIFECYCLE_RELAY_TRIGGER_NAME,
+  lifecycleRelayHandler,
+} from '../src/lifecycle/lifecycleRelayTrigger';
 
 for (const route of routes(servicesFromEnvironment)) {
   app.http(route.name, {
@@ -35,4 +40,34 @@ app.storageQueue(JOB_TRIGGER_NAME, {
   queueName: '%JOBS_QUEUE_NAME%',
   connection: 'STORAGE_CONNECTION_STRING',
   handler: jobQueueHandler(servicesFromEnvironment),
+});
+// The outbox relay: the identity container's change feed. A failed publish is thrown and the
+// batch retried, so every committed notification reaches Event Hubs at least once.
+app.cosmosDB(LIFECYCLE_RELAY_TRIGGER_NAME, {
+  connection: 'COSMOS_CONNECTION',
+  databaseName: '%COSMOS_DATABASE%',
+  containerName: '%COSMOS_CONTAINER%',
+  leaseContainerName: '%COSMOS_LEASE_CONTAINER%',
+  createLeaseContainerIfNotExists: true,
+  retry: {
+    strategy: 'exponentialBackoff',
+    maxRetryCount: -1,
+    minimumInterval: { seconds: 1 },
+    maximumInterval: { minutes: 1 },
+  },
+  handler: lifecycleRelayHandler(servicesFromEnvironment),
+});
+// The reference lifecycle consumer: a device catalog, on a consumer group of its own.
+app.eventHub(CATALOG_TRIGGER_NAME, {
+  connection: 'EVENTHUB_CONNECTION',
+  eventHubName: '%LIVENESS_EVENTHUB_NAME%',
+  consumerGroup: '%CATALOG_CONSUMER_GROUP%',
+  cardinality: 'many',
+  retry: {
+    strategy: 'exponentialBackoff',
+    maxRetryCount: -1,
+    minimumInterval: { seconds: 1 },
+    maximumInterval: { minutes: 1 },
+  },
+  handler: catalogEventHubHandler(servicesFromEnvironment),
 });

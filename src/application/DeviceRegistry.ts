@@ -1,12 +1,13 @@
 import { RegistryError } from '../domain/errors/RegistryError';
 import { deviceIdOfScope } from '../domain/identity/edgeScope';
-import type { DeviceIdentity, DeviceInput } from '../domain/identity/DeviceIdentity';
+import type { DeviceDraft, DeviceIdentity, DeviceInput } from '../domain/identity/DeviceIdentity';
 import type { IfMatch } from '../domain/identity/IfMatch';
-import type { ModuleIdentity } from '../domain/identity/ModuleIdentity';
+import type { ModuleDraft, ModuleIdentity } from '../domain/identity/ModuleIdentity';
 import { buildLifecycleNotification } from '../domain/lifecycle/buildLifecycleNotification';
+import { EMPTY_LEDGER } from '../domain/lifecycle/DeviceLedger';
 import type { Page } from '../ports/RegistryStore';
 import { buildDeviceDraft } from './buildDeviceDraft';
-import { publishLifecycle } from './publishLifecycle';
+import { commitLifecycle } from './lifecycle/commitLifecycle';
 import type { RegistryDeps } from './RegistryDeps';
 import { retryOnConflict } from './retryOnConflict';
 
@@ -37,13 +38,21 @@ export class DeviceRegistry {
   }
 
   async create(deviceId: string, input: DeviceInput): Promise<DeviceIdentity> {
-    const { store, clock } = this.deps;
-    const now = clock.now();
+    const now = this.deps.clock.now();
     const draft = await buildDeviceDraft(deviceId, input, undefined, now, this.lookupEdgeScope);
-    const device = await store.createDevice(draft);
+    // Most creates are of new IDs: assume no ledger, and read it only if one turns up.
+    const [device] = await commitLifecycle(
+      this.deps,
+      deviceId,
+      (ledger) => ({
+        writes: [{ op: 'createDevice', draft }],
+        next: { ...ledger, generationId: draft.generationId, modules: 0 },
+        notifications: [this.notification('createDeviceIdentity', draft)],
+      }),
+      { ledger: EMPTY_LEDGER, etag: null },
+    );
     this.deps.observer?.identityChanged(deviceId, null);
-    await publishLifecycle(this.deps, [this.notification('createDeviceIdentity', device)]);
-    return device;
+    return device as DeviceIdentity;
   }
 
   async update(
@@ -52,11 +61,9 @@ export class DeviceRegistry {
     ifMatch: Exclude<IfMatch, { kind: 'none' }>,
   ): Promise<DeviceIdentity> {
     const { store, clock } = this.deps;
-    let before: DeviceIdentity | undefined;
     const device = await retryOnConflict(async () => {
       const existing = await store.readDevice(deviceId);
       if (!existing) throw notFound(deviceId);
-      before = existing;
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
       if (etag !== existing.etag) throw preconditionFailed(deviceId);
       const draft = await buildDeviceDraft(
@@ -66,35 +73,54 @@ export class DeviceRegistry {
         clock.now(),
         this.lookupEdgeScope,
       );
-      return store.replaceDevice(draft, etag);
+      if (draft.status === existing.status) return store.replaceDevice(draft, etag);
+      // A status change is a lifecycle event: it commits with its notification.
+      const [updated] = await commitLifecycle(this.deps, deviceId, (ledger) => ({
+        writes: [{ op: 'replaceDevice', draft, etag }],
+        next: ledger,
+        notifications: [this.notification('updateDeviceIdentityStatus', draft)],
+      }));
+      return updated as DeviceIdentity;
     }, ifMatch.kind === 'any');
     this.deps.observer?.identityChanged(deviceId, null);
-    if (before && before.status !== device.status) {
-      await publishLifecycle(this.deps, [this.notification('updateDeviceIdentityStatus', device)]);
-    }
     return device;
   }
 
-  /** Deletes the device and, with it, its modules. */
+  /** Deletes the device and, in the same atomic write, the modules of its generation. */
   async delete(deviceId: string, ifMatch: IfMatch): Promise<void> {
     const { store } = this.deps;
-    const device = await retryOnConflict(async () => {
+    const modules = await retryOnConflict(async () => {
       const existing = await store.readDevice(deviceId);
       if (!existing) throw notFound(deviceId);
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
       if (etag !== existing.etag) throw preconditionFailed(deviceId);
-      await store.deleteDevice(deviceId, etag);
-      return existing;
+      let deleted: ModuleIdentity[] = [];
+      await commitLifecycle(this.deps, deviceId, async (ledger) => {
+        deleted = ledger.hadModules
+          ? (await store.listModules(deviceId)).filter(
+              (m) => m.deviceGenerationId === existing.generationId,
+            )
+          : [];
+        return {
+          writes: [
+            { op: 'deleteDevice', etag },
+            ...deleted.map((m) => ({
+              op: 'deleteModule' as const,
+              moduleId: m.moduleId,
+              etag: null,
+            })),
+          ],
+          next: { ...ledger, generationId: null, modules: 0 },
+          notifications: [
+            ...deleted.map((m) => this.notification('deleteDeviceIdentity', m)),
+            this.notification('deleteDeviceIdentity', existing),
+          ],
+        };
+      });
+      return deleted;
     }, ifMatch.kind !== 'etag');
-    // The device is gone once its own document is: modules of that generation are invisible
-    // from here on, so an interrupted cascade leaves nothing a caller can see.
     this.deps.observer?.identityChanged(deviceId, null);
-    const modules = await this.deleteModulesOf(device);
     for (const m of modules) this.deps.observer?.identityChanged(deviceId, m.moduleId);
-    await publishLifecycle(this.deps, [
-      ...modules.map((m) => this.notification('deleteDeviceIdentity', m)),
-      this.notification('deleteDeviceIdentity', device),
-    ]);
   }
 
   list(top: number, continuationToken?: string): Promise<Page<DeviceIdentity>> {
@@ -110,26 +136,6 @@ export class DeviceRegistry {
     };
   }
 
-  private async deleteModulesOf(device: DeviceIdentity): Promise<ModuleIdentity[]> {
-    const { store, logger } = this.deps;
-    try {
-      const modules = (await store.listModules(device.deviceId)).filter(
-        (m) => m.deviceGenerationId === device.generationId,
-      );
-      await Promise.all(
-        modules.map((m) =>
-          store.deleteModule(m.deviceId, m.moduleId, m.etag).catch((error: unknown) => {
-            if (!(error instanceof RegistryError)) throw error;
-          }),
-        ),
-      );
-      return modules;
-    } catch (error) {
-      logger.warn(`Modules of a deleted device were left for later clean-up: ${String(error)}`);
-      return [];
-    }
-  }
-
   private readonly lookupEdgeScope = async (scope: string): Promise<DeviceIdentity | null> => {
     const id = deviceIdOfScope(scope);
     const device = id === null ? null : await this.deps.store.readDevice(id);
@@ -138,7 +144,7 @@ export class DeviceRegistry {
 
   private notification(
     op: Parameters<typeof buildLifecycleNotification>[0],
-    identity: DeviceIdentity | ModuleIdentity,
+    identity: DeviceDraft | ModuleDraft,
   ) {
     return buildLifecycleNotification(op, identity, {
       hubName: this.deps.hubName,

@@ -1,17 +1,22 @@
 import { RegistryError } from '../domain/errors/RegistryError';
-import type { DeviceIdentity } from '../domain/identity/DeviceIdentity';
 import type { IfMatch } from '../domain/identity/IfMatch';
 import type { ModuleDraft, ModuleIdentity, ModuleInput } from '../domain/identity/ModuleIdentity';
 import { newGenerationId } from '../domain/identity/newGenerationId';
 import { resolveAuthentication } from '../domain/identity/resolveAuthentication';
 import { buildLifecycleNotification } from '../domain/lifecycle/buildLifecycleNotification';
+import type { IdentityWrite } from '../ports/RegistryStore';
 import { preconditionFailed } from './DeviceRegistry';
-import { publishLifecycle } from './publishLifecycle';
+import { commitLifecycle } from './lifecycle/commitLifecycle';
 import type { RegistryDeps } from './RegistryDeps';
 import { retryOnConflict } from './retryOnConflict';
 
 const deviceNotFound = (deviceId: string) =>
   new RegistryError('DeviceNotFound', `Device '${deviceId}' is not registered`);
+const tooManyModules = (deviceId: string, max: number) =>
+  new RegistryError(
+    'TooManyModulesOnDevice',
+    `Device '${deviceId}' already has ${max} modules, the most allowed: delete one first`,
+  );
 const moduleNotFound = (deviceId: string, moduleId: string) =>
   new RegistryError(
     'ModuleNotFound',
@@ -55,29 +60,50 @@ export class ModuleRegistry {
 
   async create(deviceId: string, moduleId: string, input: ModuleInput): Promise<ModuleIdentity> {
     const { store, clock, maxModulesPerDevice } = this.deps;
-    const device = await store.readDevice(deviceId);
-    if (!device) throw deviceNotFound(deviceId);
-    const draft: ModuleDraft = {
+    const draftFor = (deviceGenerationId: string): ModuleDraft => ({
       deviceId,
       moduleId,
       generationId: newGenerationId(clock.now()),
       managedBy: input.managedBy ?? null,
       authentication: resolveAuthentication(input.authentication, undefined),
-      deviceGenerationId: device.generationId,
-    };
-    const module = await this.insert(device, draft);
-    // Counted after the insert, so two racing creates cannot both slip under the limit.
-    const count = (await this.list(deviceId)).length;
-    if (count > maxModulesPerDevice) {
-      await store.deleteModule(deviceId, moduleId, module.etag).catch(() => undefined);
-      throw new RegistryError(
-        'TooManyModulesOnDevice',
-        `Device '${deviceId}' already has ${maxModulesPerDevice} modules, the most allowed: delete one first`,
-      );
+      deviceGenerationId,
+    });
+    // Set when a document of an earlier generation of the device holds the module's ID.
+    let staleEtag: string | undefined;
+    for (;;) {
+      try {
+        const [module] = await commitLifecycle(this.deps, deviceId, async (ledger) => {
+          const device = await store.readDevice(deviceId);
+          if (!device || ledger.generationId === null) throw deviceNotFound(deviceId);
+          // The ledger counts the live generation's modules, and every create and delete moves
+          // it: racing creates are serialised on it, so exactly the limit of them succeed.
+          if (ledger.modules >= maxModulesPerDevice)
+            throw tooManyModules(deviceId, maxModulesPerDevice);
+          const draft = draftFor(ledger.generationId);
+          const write: IdentityWrite =
+            staleEtag === undefined
+              ? { op: 'createModule', draft }
+              : { op: 'replaceModule', draft, etag: staleEtag };
+          return {
+            writes: [write],
+            next: { ...ledger, modules: ledger.modules + 1, hadModules: true },
+            notifications: [this.notification('createDeviceIdentity', draft)],
+          };
+        });
+        this.deps.observer?.identityChanged(deviceId, moduleId);
+        return module as ModuleIdentity;
+      } catch (error) {
+        if (!(error instanceof RegistryError) || error.code !== 'ModuleAlreadyExistsOnDevice')
+          throw error;
+        const [device, existing] = await Promise.all([
+          store.readDevice(deviceId),
+          store.readModule(deviceId, moduleId),
+        ]);
+        const stale = existing && device && existing.deviceGenerationId !== device.generationId;
+        if (!stale || staleEtag === existing.etag) throw error;
+        staleEtag = existing.etag;
+      }
     }
-    this.deps.observer?.identityChanged(deviceId, moduleId);
-    await publishLifecycle(this.deps, [this.notification('createDeviceIdentity', module)]);
-    return module;
   }
 
   async update(
@@ -104,35 +130,20 @@ export class ModuleRegistry {
   }
 
   async delete(deviceId: string, moduleId: string, ifMatch: IfMatch): Promise<void> {
-    const module = await retryOnConflict(async () => {
+    await retryOnConflict(async () => {
       const existing = await this.get(deviceId, moduleId);
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
       if (etag !== existing.etag) throw preconditionFailed(`${deviceId}/${moduleId}`);
-      await this.deps.store.deleteModule(deviceId, moduleId, etag);
-      return existing;
+      await commitLifecycle(this.deps, deviceId, (ledger) => ({
+        writes: [{ op: 'deleteModule', moduleId, etag }],
+        next: { ...ledger, modules: Math.max(0, ledger.modules - 1) },
+        notifications: [this.notification('deleteDeviceIdentity', existing)],
+      }));
     }, ifMatch.kind !== 'etag');
     this.deps.observer?.identityChanged(deviceId, moduleId);
-    await publishLifecycle(this.deps, [this.notification('deleteDeviceIdentity', module)]);
   }
 
-  /** Creates the module, taking over a document left from an earlier generation of the device. */
-  private async insert(device: DeviceIdentity, draft: ModuleDraft): Promise<ModuleIdentity> {
-    const { store } = this.deps;
-    try {
-      return await store.createModule(draft);
-    } catch (error) {
-      if (!(error instanceof RegistryError) || error.code !== 'ModuleAlreadyExistsOnDevice')
-        throw error;
-      const stale = await store.readModule(draft.deviceId, draft.moduleId);
-      if (!stale || stale.deviceGenerationId === device.generationId) throw error;
-      return store.replaceModule(draft, stale.etag);
-    }
-  }
-
-  private notification(
-    op: 'createDeviceIdentity' | 'deleteDeviceIdentity',
-    module: ModuleIdentity,
-  ) {
+  private notification(op: 'createDeviceIdentity' | 'deleteDeviceIdentity', module: ModuleDraft) {
     return buildLifecycleNotification(op, module, {
       hubName: this.deps.hubName,
       now: this.deps.clock.now(),

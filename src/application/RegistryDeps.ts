@@ -1,12 +1,10 @@
 import type { Clock } from '../ports/Clock';
-import type { LifecyclePublisher } from '../ports/LifecyclePublisher';
 import type { Logger } from '../ports/Logger';
 import type { RegistryStore } from '../ports/RegistryStore';
 import type { IdentityChangeObserver } from '../ports/IdentityChangeObserver';
 
 export interface RegistryDeps {
   store: RegistryStore;
-  publisher: LifecyclePublisher;
   clock: Clock;
   logger: Logger;
   hubName: string;

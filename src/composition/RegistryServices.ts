@@ -7,6 +7,8 @@ import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
 import type { Clock } from '../ports/Clock';
 import type { LivenessServices } from '../liveness/LivenessServices';
 import type { DeviceMessageIngress } from '../application/device/DeviceMessageIngress';
+import type { LifecycleRelay } from '../application/lifecycle/LifecycleRelay';
+import type { CatalogSync } from '../application/catalog/CatalogSync';
 
 /** What the HTTP edge needs, built once per process by the composition root. */
 export interface RegistryServices {
@@ -21,6 +23,10 @@ export interface RegistryServices {
   hostNames: readonly string[];
   liveness: LivenessServices;
   deviceIngress: DeviceMessageIngress;
+  /** Publishes the outbox's lifecycle notifications (the identity container's change feed). */
+  relay: LifecycleRelay;
+  /** The reference lifecycle consumer: a device catalog kept equal to the registry. */
+  catalog: CatalogSync;
 }
 
 export type ServicesProvider = () => Promise<RegistryServices>;

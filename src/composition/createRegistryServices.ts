@@ -1,4 +1,4 @@
-import { CosmosClient } from '@azure/cosmos';
+import { CosmosClient, type Container } from '@azure/cosmos';
 import { TableClient } from '@azure/data-tables';
 import { EventHubConsumerClient } from '@azure/event-hubs';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
@@ -12,7 +12,11 @@ import type { JobBlobs } from '../ports/JobBlobs';
 import type { JobStore } from '../ports/JobStore';
 import { createHash } from 'node:crypto';
 import { ContinuationSeal } from '../adapters/cosmos/ContinuationSeal';
+import { CosmosLifecycleOutbox } from '../adapters/cosmos/CosmosLifecycleOutbox';
 import { CosmosRegistryStore } from '../adapters/cosmos/CosmosRegistryStore';
+import { LifecycleRelay } from '../application/lifecycle/LifecycleRelay';
+import { CatalogSync } from '../application/catalog/CatalogSync';
+import { TableDeviceCatalog } from '../adapters/tables/TableDeviceCatalog';
 import { ensureCosmosContainer } from '../adapters/cosmos/ensureCosmosContainer';
 import { EventHubAlertPublisher } from '../adapters/eventhubs/EventHubAlertPublisher';
 import { EventHubLifecyclePublisher } from '../adapters/eventhubs/EventHubLifecyclePublisher';
@@ -29,6 +33,7 @@ import { EventHubTelemetryPublisher } from '../adapters/eventhubs/EventHubTeleme
 import { ChannelTelemetryPublisher } from '../liveness/ChannelTelemetryPublisher';
 import type { TelemetryPublisher } from '../ports/TelemetryPublisher';
 import { DeviceRegistry } from '../application/DeviceRegistry';
+import { AlertRelay } from '../application/liveness/AlertRelay';
 import { LivenessIngest } from '../application/liveness/LivenessIngest';
 import { LivenessSweep } from '../application/liveness/LivenessSweep';
 import { PipelineMonitor } from '../application/liveness/PipelineMonitor';
@@ -65,10 +70,13 @@ export interface RegistryRuntime {
   services: RegistryServices;
   /** The embedded stand-in for the Event Hub, when no Event Hubs connection is configured. */
   channel: InProcessEventChannel | undefined;
+  /** The identity container, whose change feed the local host reads for the relay. */
+  identities: Container;
   /** The device endpoint's credential cache (its registry reads are counted). */
   credentials: DeviceCredentials;
   cosmos: CosmosClient;
   livenessTable: TableClient;
+  catalogTable: TableClient;
   /** Runs the job named by a queue message; `functions/` and the local trigger call it. */
   jobWorker: JobWorker;
   jobQueue: QueueClient;
@@ -131,16 +139,21 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   const jobPoisonQueue = queues.getQueueClient(`${settings.JOBS_QUEUE_NAME}-poison`);
   await jobQueue.createIfNotExists();
 
+  const insecureStorage =
+    settings.STORAGE_CONNECTION_STRING.includes('http://') ||
+    settings.STORAGE_CONNECTION_STRING.includes('UseDevelopmentStorage=true');
   const livenessTable = TableClient.fromConnectionString(
     settings.STORAGE_CONNECTION_STRING,
     settings.LIVENESS_TABLE,
-    {
-      allowInsecureConnection:
-        settings.STORAGE_CONNECTION_STRING.includes('http://') ||
-        settings.STORAGE_CONNECTION_STRING.includes('UseDevelopmentStorage=true'),
-    },
+    { allowInsecureConnection: insecureStorage },
   );
   await ensureTable(livenessTable);
+  const catalogTable = TableClient.fromConnectionString(
+    settings.STORAGE_CONNECTION_STRING,
+    settings.CATALOG_TABLE,
+    { allowInsecureConnection: insecureStorage },
+  );
+  await ensureTable(catalogTable);
   const livenessStore = new TableLivenessStore(
     livenessTable,
     new LivenessKeys(settings.LIVENESS_PARTITIONS),
@@ -205,10 +218,11 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     probe,
     settings.LIVENESS_MAX_PIPELINE_LAG_SECONDS,
   );
+  const alertRelay = new AlertRelay(livenessStore, alertPublisher, logger);
   const liveness: LivenessServices = {
     store: livenessStore,
-    ingest: new LivenessIngest(livenessStore, policy, logger, alertPublisher, clock),
-    sweep: new LivenessSweep(livenessStore, pipeline, alertPublisher, policy, logger),
+    ingest: new LivenessIngest(livenessStore, policy, logger, alertRelay, clock),
+    sweep: new LivenessSweep(livenessStore, pipeline, alertRelay, policy, logger),
     pipeline,
     policy,
     clock,
@@ -222,9 +236,13 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     clock,
     settings.DEVICE_CREDENTIAL_CACHE_SECONDS * 1000,
   );
+  const relay = new LifecycleRelay(
+    new CosmosLifecycleOutbox(container),
+    env.decorate?.lifecyclePublisher?.(publisher) ?? publisher,
+    logger,
+  );
   const deps: RegistryDeps = {
     store: registryStore,
-    publisher: env.decorate?.lifecyclePublisher?.(publisher) ?? publisher,
     clock,
     logger,
     hubName: settings.HUB_NAME ?? hostName?.split('.')[0] ?? 'localhost',
@@ -270,8 +288,12 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
         new RateLimiter(settings.DEVICE_MESSAGES_PER_SECOND, settings.DEVICE_MESSAGE_BURST),
         clock,
       ),
+      relay,
+      catalog: new CatalogSync(new TableDeviceCatalog(catalogTable)),
     },
+    catalogTable,
     credentials,
+    identities: container,
     channel,
     cosmos,
     livenessTable,

@@ -9,12 +9,20 @@ export const settingsSchema = z.object({
   COSMOS_KEY: optional,
   COSMOS_DATABASE: z.string().default('registry'),
   COSMOS_CONTAINER: z.string().default('identities'),
+  /** Leases of the change-feed triggers (the lifecycle relay). */
+  COSMOS_LEASE_CONTAINER: z.string().default('leases'),
   /** JSON array of {keyName, primaryKey, secondaryKey, rights}; generated locally when absent. */
   SHARED_ACCESS_POLICIES: optional,
   /** The host name SAS tokens are issued for (besides the one requests arrive on). */
   IOTHUB_HOST_NAME: optional,
   HUB_NAME: optional,
-  MAX_MODULES_PER_DEVICE: count(20),
+  /** A device's delete (with its modules, ledger and outbox record) must fit one Cosmos batch. */
+  MAX_MODULES_PER_DEVICE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(97, 'must be at most 97: a device is deleted with its modules in one batch of 100')
+    .default(20),
   STORAGE_CONNECTION_STRING: optional,
   /** Event Hubs namespace connection string; without it, events flow through an in-process channel. */
   EVENTHUB_CONNECTION: optional,
@@ -25,6 +33,12 @@ export const settingsSchema = z.object({
     .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name')
     .default('liveness'),
   /** Fixed once the table holds data: entries are found by a hash of the device ID modulo this. */
+  /** The reference lifecycle consumer's device catalog, and its consumer group on the lifecycle hub. */
+  CATALOG_TABLE: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name')
+    .default('devicecatalog'),
+  CATALOG_CONSUMER_GROUP: z.string().default('catalog'),
   LIVENESS_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(64),
   LIVENESS_DEFAULT_INTERVAL_SECONDS: count(60),
   LIVENESS_GRACE_FACTOR: z.coerce.number().min(1).max(100).default(2),

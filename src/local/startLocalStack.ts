@@ -17,10 +17,11 @@ import { close, listen } from './listen';
 import { LocalFunctionHost } from './LocalFunctionHost';
 import { LocalTimer } from './LocalTimer';
 import { jobTrigger } from './jobTrigger';
+import { relayTrigger } from './relayTrigger';
 import { livenessTriggers } from '../liveness/livenessTriggers';
 import { loadOrCreateCertificate } from './loadOrCreateCertificate';
 import { startAzurite } from './startAzurite';
-import { startCosmosStandIn } from './startCosmosStandIn';
+import { startCosmosStandIn } from '../../standins/cosmos/startCosmosStandIn';
 
 export interface LocalStack {
   httpUrl: string;
@@ -72,7 +73,7 @@ export async function startLocalStack({
     const embeddedCosmos = !cosmosEndpoint;
     // Started side by side; whichever starts is registered for stopping even if the other fails.
     const [cosmos, azurite] = await Promise.allSettled([
-      embeddedCosmos ? startCosmosStandIn() : undefined,
+      embeddedCosmos ? startCosmosStandIn({ dataDir: join(dataDir, 'cosmos') }) : undefined,
       storage
         ? undefined
         : startAzurite(
@@ -118,6 +119,10 @@ export async function startLocalStack({
     );
     sweepTimer.start();
     stops.push(() => sweepTimer.stop());
+
+    const relay = await relayTrigger(runtime, settings, logger);
+    await relay.start();
+    stops.push(() => relay.stop());
 
     const jobs = jobTrigger(runtime, settings, logger);
     await jobs.start();

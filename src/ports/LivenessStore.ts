@@ -63,6 +63,13 @@ export interface LivenessStore {
     continuationToken?: string,
   ): Promise<Page<LivenessRecord>>;
   listAlerts(pageSize: number, continuationToken?: string): Promise<Page<StoredAlert>>;
+  /**
+   * Alerts recorded but not yet published (each alert is recorded with a pending mark in the
+   * same transaction), oldest first, at most `limit`.
+   */
+  listPendingAlerts(limit: number): Promise<LivenessAlert[]>;
+  /** Clears the pending mark of published alerts; a mark already gone is fine. */
+  completeAlerts(alerts: readonly LivenessAlert[]): Promise<void>;
   countByState(): Promise<Record<LivenessState, number>>;
   recordProgress(progress: readonly PipelineProgress[]): Promise<void>;
   readProgress(): Promise<PipelineProgress[]>;

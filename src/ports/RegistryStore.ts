@@ -1,5 +1,7 @@
 import type { DeviceDraft, DeviceIdentity } from '../domain/identity/DeviceIdentity';
 import type { ModuleDraft, ModuleIdentity } from '../domain/identity/ModuleIdentity';
+import type { DeviceLedger } from '../domain/lifecycle/DeviceLedger';
+import type { LifecycleNotification } from '../domain/lifecycle/LifecycleNotification';
 
 export interface Page<T> {
   items: T[];
@@ -11,17 +13,55 @@ export interface Page<T> {
 export type StoredIdentity =
   { kind: 'device'; device: DeviceIdentity } | { kind: 'module'; module: ModuleIdentity };
 
+/** The ledger as read, with the etag a commit must find unchanged (null: there is none yet). */
+export interface LedgerRead {
+  ledger: DeviceLedger;
+  etag: string | null;
+}
+
+/** One identity write of a commit; etags are the caller's condition (null: unconditional). */
+export type IdentityWrite =
+  | { op: 'createDevice'; draft: DeviceDraft }
+  | { op: 'replaceDevice'; draft: DeviceDraft; etag: string }
+  | { op: 'deleteDevice'; etag: string }
+  | { op: 'createModule'; draft: ModuleDraft }
+  /** A create that takes over a document left by an earlier generation of the device. */
+  | { op: 'replaceModule'; draft: ModuleDraft; etag: string }
+  | { op: 'deleteModule'; moduleId: string; etag: string | null };
+
+/**
+ * Writes in one device ID's partition that commit together or not at all: the identity
+ * writes, the ledger moved from the state it was read in to `ledger`, and the notifications,
+ * kept in the outbox until the relay has published them.
+ */
+export interface LifecycleCommit {
+  writes: readonly IdentityWrite[];
+  ledger: { read: LedgerRead; next: DeviceLedger };
+  notifications: readonly LifecycleNotification[];
+}
+
+/** The identities a commit wrote, with their new etags, in the order of its writes. */
+export type CommitResult = (DeviceIdentity | ModuleIdentity | null)[];
+
+/** The ledger changed since it was read: read it again and rebuild the commit. */
+export class LedgerConflict extends Error {
+  constructor(readonly deviceId: string) {
+    super(`The ledger of '${deviceId}' changed while a write was prepared`);
+    this.name = 'LedgerConflict';
+  }
+}
+
 /**
  * Persistence of identities. Conditional writes are done by the store itself (etags), so no
  * read-then-write race exists in the callers. Failures are RegistryErrors:
  * DeviceAlreadyExists / ModuleAlreadyExistsOnDevice on create, PreconditionFailed on an etag
- * mismatch, DeviceNotFound / ModuleNotFound when the target is gone.
+ * mismatch, DeviceNotFound / ModuleNotFound when the target is gone; LedgerConflict when a
+ * commit's ledger changed.
  */
 export interface RegistryStore {
   readDevice(deviceId: string): Promise<DeviceIdentity | null>;
-  createDevice(draft: DeviceDraft): Promise<DeviceIdentity>;
+  /** A write that emits no notification (an update that keeps the status). */
   replaceDevice(draft: DeviceDraft, etag: string): Promise<DeviceIdentity>;
-  deleteDevice(deviceId: string, etag: string): Promise<void>;
   listDevices(pageSize: number, continuationToken?: string): Promise<Page<DeviceIdentity>>;
   countDevices(): Promise<{ total: number; disabled: number }>;
   /**
@@ -32,9 +72,11 @@ export interface RegistryStore {
   scanIdentities(pageSize: number, continuationToken?: string): Promise<Page<StoredIdentity>>;
 
   readModule(deviceId: string, moduleId: string): Promise<ModuleIdentity | null>;
-  createModule(draft: ModuleDraft): Promise<ModuleIdentity>;
   replaceModule(draft: ModuleDraft, etag: string): Promise<ModuleIdentity>;
-  deleteModule(deviceId: string, moduleId: string, etag: string): Promise<void>;
   /** Every module stored under the device ID, including ones left from an earlier generation. */
   listModules(deviceId: string): Promise<ModuleIdentity[]>;
+
+  readLedger(deviceId: string): Promise<LedgerRead>;
+  /** Applies a commit atomically; see LifecycleCommit. */
+  commit(deviceId: string, commit: LifecycleCommit): Promise<CommitResult>;
 }

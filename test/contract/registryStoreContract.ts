@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceDraft } from '../../src/domain/identity/DeviceIdentity';
-import type { ModuleDraft } from '../../src/domain/identity/ModuleIdentity';
-import type { RegistryStore } from '../../src/ports/RegistryStore';
+import type { DeviceDraft, DeviceIdentity } from '../../src/domain/identity/DeviceIdentity';
+import type { ModuleDraft, ModuleIdentity } from '../../src/domain/identity/ModuleIdentity';
+import type { DeviceLedger } from '../../src/domain/lifecycle/DeviceLedger';
+import { buildLifecycleNotification } from '../../src/domain/lifecycle/buildLifecycleNotification';
+import { sequenceNotifications } from '../../src/domain/lifecycle/sequenceNotifications';
+import type { IdentityWrite, RegistryStore } from '../../src/ports/RegistryStore';
 
 const auth = {
   type: 'sas' as const,
@@ -26,7 +29,7 @@ export const deviceDraft = (deviceId: string, over: Partial<DeviceDraft> = {}): 
   ...over,
 });
 
-const moduleDraft = (
+export const moduleDraft = (
   deviceId: string,
   moduleId: string,
   over: Partial<ModuleDraft> = {},
@@ -43,8 +46,53 @@ const moduleDraft = (
 const codeOf = (p: Promise<unknown>) =>
   p.then(
     () => 'resolved',
-    (e: { code?: string }) => e.code,
+    (e: { code?: string; name?: string }) => e.code ?? e.name,
   );
+
+/** Commits writes with one notification, the ledger moved as `change` says. */
+export async function commitWrites(
+  store: RegistryStore,
+  deviceId: string,
+  writes: IdentityWrite[],
+  change: Partial<DeviceLedger> = {},
+) {
+  const read = await store.readLedger(deviceId);
+  const { notifications, last } = sequenceNotifications(
+    [
+      buildLifecycleNotification('createDeviceIdentity', deviceDraft(deviceId), {
+        hubName: 'h',
+        now: new Date(),
+      }),
+    ],
+    read.ledger.sequence,
+    new Date(),
+  );
+  return store.commit(deviceId, {
+    writes,
+    ledger: { read, next: { ...read.ledger, ...change, sequence: last } },
+    notifications,
+  });
+}
+
+export const createDevice = async (store: RegistryStore, draft: DeviceDraft) =>
+  (
+    await commitWrites(store, draft.deviceId, [{ op: 'createDevice', draft }], {
+      generationId: draft.generationId,
+    })
+  )[0] as DeviceIdentity;
+
+export const createModule = async (store: RegistryStore, draft: ModuleDraft) =>
+  (
+    await commitWrites(store, draft.deviceId, [{ op: 'createModule', draft }], {
+      hadModules: true,
+    })
+  )[0] as ModuleIdentity;
+
+const deleteDevice = (store: RegistryStore, deviceId: string, etag: string) =>
+  commitWrites(store, deviceId, [{ op: 'deleteDevice', etag }], { generationId: null });
+
+const deleteModule = (store: RegistryStore, deviceId: string, moduleId: string, etag: string) =>
+  commitWrites(store, deviceId, [{ op: 'deleteModule', moduleId, etag }]);
 
 /**
  * One suite for every RegistryStore: the in-memory fake must behave like the Cosmos adapter,
@@ -60,12 +108,13 @@ export function registryStoreContract(name: string, makeStore: () => Promise<Reg
 
     it('creates, reads back at once, and refuses a second create', async () => {
       const deviceId = id("dev:#?()'");
-      const created = await store.createDevice(
+      const created = await createDevice(
+        store,
         deviceDraft(deviceId, { statusReason: 'ünïcödé ✓' }),
       );
       expect(created.etag).toMatch(/^[A-Za-z0-9+/=]+$/);
       expect(await store.readDevice(deviceId)).toEqual(created);
-      expect(await codeOf(store.createDevice(deviceDraft(deviceId)))).toBe('DeviceAlreadyExists');
+      expect(await codeOf(createDevice(store, deviceDraft(deviceId)))).toBe('DeviceAlreadyExists');
     });
 
     it('reads a missing device as null', async () => {
@@ -74,7 +123,7 @@ export function registryStoreContract(name: string, makeStore: () => Promise<Reg
 
     it('replaces only on a matching etag and gives a new etag', async () => {
       const deviceId = id('replace');
-      const v1 = await store.createDevice(deviceDraft(deviceId));
+      const v1 = await createDevice(store, deviceDraft(deviceId));
       const v2 = await store.replaceDevice(deviceDraft(deviceId, { status: 'disabled' }), v1.etag);
       expect(v2.etag).not.toBe(v1.etag);
       expect(v2.status).toBe('disabled');
@@ -89,12 +138,12 @@ export function registryStoreContract(name: string, makeStore: () => Promise<Reg
 
     it('deletes only on a matching etag', async () => {
       const deviceId = id('delete');
-      const v1 = await store.createDevice(deviceDraft(deviceId));
+      const v1 = await createDevice(store, deviceDraft(deviceId));
       const v2 = await store.replaceDevice(deviceDraft(deviceId), v1.etag);
-      expect(await codeOf(store.deleteDevice(deviceId, v1.etag))).toBe('PreconditionFailed');
-      await store.deleteDevice(deviceId, v2.etag);
+      expect(await codeOf(deleteDevice(store, deviceId, v1.etag))).toBe('PreconditionFailed');
+      await deleteDevice(store, deviceId, v2.etag);
       expect(await store.readDevice(deviceId)).toBeNull();
-      expect(await codeOf(store.deleteDevice(deviceId, v2.etag))).toBe('DeviceNotFound');
+      expect(await codeOf(deleteDevice(store, deviceId, v2.etag))).toBe('DeviceNotFound');
     });
 
     it('lists every device exactly once across pages, and counts them', async () => {
@@ -102,7 +151,7 @@ export function registryStoreContract(name: string, makeStore: () => Promise<Reg
       const ids = Array.from({ length: 23 }, (_, i) => id(`list${i}`));
       await Promise.all(
         ids.map((d, i) =>
-          store.createDevice(deviceDraft(d, { status: i % 4 === 0 ? 'disabled' : 'enabled' })),
+          createDevice(store, deviceDraft(d, { status: i % 4 === 0 ? 'disabled' : 'enabled' })),
         ),
       );
       const seen: string[] = [];
@@ -125,10 +174,10 @@ export function registryStoreContract(name: string, makeStore: () => Promise<Reg
     it('scans every device and module once, grouped by device ID, across pages', async () => {
       const fresh = await makeStore();
       const ids = ['scan-c', 'scan-a', 'scan-b', 'scan-d'];
-      for (const deviceId of ids) await fresh.createDevice(deviceDraft(deviceId));
-      await fresh.createModule(moduleDraft('scan-b', 'm/1'));
-      await fresh.createModule(moduleDraft('scan-b', 'm2'));
-      await fresh.createModule(moduleDraft('scan-d', 'm1'));
+      for (const deviceId of ids) await createDevice(fresh, deviceDraft(deviceId));
+      await createModule(fresh, moduleDraft('scan-b', 'm/1'));
+      await createModule(fresh, moduleDraft('scan-b', 'm2'));
+      await createModule(fresh, moduleDraft('scan-d', 'm1'));
       const seen: string[] = [];
       let token: string | undefined;
       do {
@@ -152,8 +201,8 @@ export function registryStoreContract(name: string, makeStore: () => Promise<Reg
     it('stores modules with any allowed ID under their device', async () => {
       const deviceId = id('mods');
       const moduleIds = ['plain', 'with#hash', 'with?query', "with+plus:*!(),=@;$'%"];
-      for (const m of moduleIds) await store.createModule(moduleDraft(deviceId, m));
-      expect(await codeOf(store.createModule(moduleDraft(deviceId, 'with#hash')))).toBe(
+      for (const m of moduleIds) await createModule(store, moduleDraft(deviceId, m));
+      expect(await codeOf(createModule(store, moduleDraft(deviceId, 'with#hash')))).toBe(
         'ModuleAlreadyExistsOnDevice',
       );
       const listed = await store.listModules(deviceId);
@@ -165,7 +214,7 @@ export function registryStoreContract(name: string, makeStore: () => Promise<Reg
 
     it('replaces and deletes modules conditionally', async () => {
       const deviceId = id('modrw');
-      const v1 = await store.createModule(moduleDraft(deviceId, 'm'));
+      const v1 = await createModule(store, moduleDraft(deviceId, 'm'));
       const v2 = await store.replaceModule(
         moduleDraft(deviceId, 'm', { managedBy: 'IoT Edge' }),
         v1.etag,
@@ -174,13 +223,75 @@ export function registryStoreContract(name: string, makeStore: () => Promise<Reg
       expect(await codeOf(store.replaceModule(moduleDraft(deviceId, 'm'), v1.etag))).toBe(
         'PreconditionFailed',
       );
-      expect(await codeOf(store.deleteModule(deviceId, 'm', v1.etag))).toBe('PreconditionFailed');
-      await store.deleteModule(deviceId, 'm', v2.etag);
+      expect(await codeOf(deleteModule(store, deviceId, 'm', v1.etag))).toBe('PreconditionFailed');
+      await deleteModule(store, deviceId, 'm', v2.etag);
       expect(await store.readModule(deviceId, 'm')).toBeNull();
-      expect(await codeOf(store.deleteModule(deviceId, 'm', v2.etag))).toBe('ModuleNotFound');
+      expect(await codeOf(deleteModule(store, deviceId, 'm', v2.etag))).toBe('ModuleNotFound');
       expect(await codeOf(store.replaceModule(moduleDraft(deviceId, 'm'), v2.etag))).toBe(
         'ModuleNotFound',
       );
+    });
+
+    it('commits all writes or none, with the ledger', async () => {
+      const deviceId = id('atomic');
+      await createDevice(store, deviceDraft(deviceId));
+      await createModule(store, moduleDraft(deviceId, 'taken'));
+      const before = await store.readLedger(deviceId);
+      // The second write fails: the first must not be applied either, nor the ledger moved.
+      expect(
+        await codeOf(
+          commitWrites(store, deviceId, [
+            { op: 'createModule', draft: moduleDraft(deviceId, 'fresh') },
+            { op: 'createModule', draft: moduleDraft(deviceId, 'taken') },
+          ]),
+        ),
+      ).toBe('ModuleAlreadyExistsOnDevice');
+      expect(await store.readModule(deviceId, 'fresh')).toBeNull();
+      expect(await store.readLedger(deviceId)).toEqual(before);
+    });
+
+    it('refuses a commit whose ledger changed since it was read', async () => {
+      const deviceId = id('ledger');
+      const stale = await store.readLedger(deviceId);
+      expect(stale).toMatchObject({ etag: null, ledger: { sequence: 0, modules: 0 } });
+      await createDevice(store, deviceDraft(deviceId));
+      const write = {
+        writes: [{ op: 'createModule' as const, draft: moduleDraft(deviceId, 'm') }],
+        ledger: { read: stale, next: { ...stale.ledger, sequence: 1 } },
+        notifications: [],
+      };
+      expect(await codeOf(store.commit(deviceId, write))).toBe('LedgerConflict');
+      expect(await store.readModule(deviceId, 'm')).toBeNull();
+      const now = await store.readLedger(deviceId);
+      expect(now.ledger.generationId).toBe('1');
+      expect(now.ledger.sequence).toBeGreaterThan(0);
+      expect(
+        await codeOf(store.commit(deviceId, { ...write, ledger: { read: now, next: now.ledger } })),
+      ).toBe('resolved');
+      expect(await store.readModule(deviceId, 'm')).not.toBeNull();
+    });
+
+    it('deletes a device with its modules in one commit', async () => {
+      const deviceId = id('cascade');
+      const device = await createDevice(store, deviceDraft(deviceId));
+      await createModule(store, moduleDraft(deviceId, 'a'));
+      await createModule(store, moduleDraft(deviceId, 'b'));
+      await commitWrites(
+        store,
+        deviceId,
+        [
+          { op: 'deleteDevice', etag: device.etag },
+          { op: 'deleteModule', moduleId: 'a', etag: null },
+          { op: 'deleteModule', moduleId: 'b', etag: null },
+        ],
+        { generationId: null, modules: 0 },
+      );
+      expect(await store.readDevice(deviceId)).toBeNull();
+      expect(await store.listModules(deviceId)).toEqual([]);
+      expect((await store.readLedger(deviceId)).ledger).toMatchObject({
+        generationId: null,
+        hadModules: true,
+      });
     });
   });
 }

@@ -2,12 +2,30 @@ import { randomUUID } from 'node:crypto';
 import { RegistryError } from '../../src/domain/errors/RegistryError';
 import type { DeviceDraft, DeviceIdentity } from '../../src/domain/identity/DeviceIdentity';
 import type { ModuleDraft, ModuleIdentity } from '../../src/domain/identity/ModuleIdentity';
-import type { Page, RegistryStore, StoredIdentity } from '../../src/ports/RegistryStore';
+import { EMPTY_LEDGER, type DeviceLedger } from '../../src/domain/lifecycle/DeviceLedger';
+import type { LifecycleNotification } from '../../src/domain/lifecycle/LifecycleNotification';
+import type { LifecycleOutbox, OutboxRecord } from '../../src/ports/LifecycleOutbox';
+import {
+  LedgerConflict,
+  type CommitResult,
+  type IdentityWrite,
+  type LedgerRead,
+  type LifecycleCommit,
+  type Page,
+  type RegistryStore,
+  type StoredIdentity,
+} from '../../src/ports/RegistryStore';
 
 /** An in-memory RegistryStore for unit tests; the contract suite holds it to the Cosmos one. */
-export class InMemoryRegistryStore implements RegistryStore {
+export class InMemoryRegistryStore implements RegistryStore, LifecycleOutbox {
   readonly devices = new Map<string, DeviceIdentity>();
   readonly modules = new Map<string, ModuleIdentity>();
+  readonly ledgers = new Map<string, { ledger: DeviceLedger; etag: string }>();
+  /** Outbox records not yet completed, in commit order. */
+  readonly outbox: OutboxRecord[] = [];
+  /** Every notification ever committed, in commit order. */
+  readonly committed: LifecycleNotification[] = [];
+  private fed = 0;
 
   private static key(deviceId: string, moduleId: string) {
     return `${deviceId}\u0000${moduleId}`;
@@ -17,33 +35,12 @@ export class InMemoryRegistryStore implements RegistryStore {
     return Promise.resolve(structuredClone(this.devices.get(deviceId) ?? null));
   }
 
-  createDevice(draft: DeviceDraft) {
-    if (this.devices.has(draft.deviceId)) {
-      return Promise.reject(
-        new RegistryError(
-          'DeviceAlreadyExists',
-          `A device with ID '${draft.deviceId}' is already registered`,
-        ),
-      );
-    }
-    return Promise.resolve(this.putDevice(draft));
-  }
-
   replaceDevice(draft: DeviceDraft, etag: string) {
     const current = this.devices.get(draft.deviceId);
     if (!current) return Promise.reject(new RegistryError('DeviceNotFound', 'not found'));
     if (current.etag !== etag)
       return Promise.reject(new RegistryError('PreconditionFailed', 'etag mismatch'));
     return Promise.resolve(this.putDevice(draft));
-  }
-
-  deleteDevice(deviceId: string, etag: string) {
-    const current = this.devices.get(deviceId);
-    if (!current) return Promise.reject(new RegistryError('DeviceNotFound', 'not found'));
-    if (current.etag !== etag)
-      return Promise.reject(new RegistryError('PreconditionFailed', 'etag mismatch'));
-    this.devices.delete(deviceId);
-    return Promise.resolve();
   }
 
   listDevices(pageSize: number, continuationToken?: string): Promise<Page<DeviceIdentity>> {
@@ -78,13 +75,6 @@ export class InMemoryRegistryStore implements RegistryStore {
     );
   }
 
-  createModule(draft: ModuleDraft) {
-    if (this.modules.has(InMemoryRegistryStore.key(draft.deviceId, draft.moduleId))) {
-      return Promise.reject(new RegistryError('ModuleAlreadyExistsOnDevice', 'exists'));
-    }
-    return Promise.resolve(this.putModule(draft));
-  }
-
   replaceModule(draft: ModuleDraft, etag: string) {
     const current = this.modules.get(InMemoryRegistryStore.key(draft.deviceId, draft.moduleId));
     if (!current) return Promise.reject(new RegistryError('ModuleNotFound', 'not found'));
@@ -93,22 +83,110 @@ export class InMemoryRegistryStore implements RegistryStore {
     return Promise.resolve(this.putModule(draft));
   }
 
-  deleteModule(deviceId: string, moduleId: string, etag: string) {
-    const key = InMemoryRegistryStore.key(deviceId, moduleId);
-    const current = this.modules.get(key);
-    if (!current) return Promise.reject(new RegistryError('ModuleNotFound', 'not found'));
-    if (current.etag !== etag)
-      return Promise.reject(new RegistryError('PreconditionFailed', 'etag mismatch'));
-    this.modules.delete(key);
-    return Promise.resolve();
-  }
-
   listModules(deviceId: string) {
     return Promise.resolve(
       [...this.modules.values()]
         .filter((m) => m.deviceId === deviceId)
         .map((m) => structuredClone(m)),
     );
+  }
+
+  readLedger(deviceId: string): Promise<LedgerRead> {
+    const found = this.ledgers.get(deviceId);
+    return Promise.resolve(found ? structuredClone(found) : { ledger: EMPTY_LEDGER, etag: null });
+  }
+
+  /** Checks every write first and applies them only when all would succeed, like a batch. */
+  commit(deviceId: string, commit: LifecycleCommit): Promise<CommitResult> {
+    const current = this.ledgers.get(deviceId);
+    if ((current?.etag ?? null) !== commit.ledger.read.etag)
+      return Promise.reject(new LedgerConflict(deviceId));
+    for (const w of commit.writes) {
+      const error = this.check(deviceId, w);
+      if (error) return Promise.reject(error);
+    }
+    const results = commit.writes.map((w) => this.apply(deviceId, w));
+    this.ledgers.set(deviceId, {
+      ledger: structuredClone(commit.ledger.next),
+      etag: randomUUID(),
+    });
+    if (commit.notifications.length > 0) {
+      const notifications = structuredClone([...commit.notifications]);
+      this.outbox.push({ deviceId, id: randomUUID(), etag: randomUUID(), notifications });
+      this.committed.push(...notifications);
+    }
+    return Promise.resolve(results);
+  }
+
+  /** The outbox records committed since the last call, as a change feed hands them over. */
+  feed(): OutboxRecord[] {
+    const all = this.outbox.slice(this.fed);
+    this.fed = this.outbox.length;
+    return structuredClone(all);
+  }
+
+  private check(deviceId: string, w: IdentityWrite): RegistryError | undefined {
+    const device = this.devices.get(deviceId);
+    const moduleId =
+      w.op === 'deleteModule'
+        ? w.moduleId
+        : 'draft' in w && 'moduleId' in w.draft
+          ? w.draft.moduleId
+          : '';
+    const module = this.modules.get(InMemoryRegistryStore.key(deviceId, moduleId));
+    switch (w.op) {
+      case 'createDevice':
+        return device ? new RegistryError('DeviceAlreadyExists', 'exists') : undefined;
+      case 'replaceDevice':
+      case 'deleteDevice':
+        if (!device) return new RegistryError('DeviceNotFound', 'not found');
+        return device.etag === w.etag
+          ? undefined
+          : new RegistryError('PreconditionFailed', 'etag mismatch');
+      case 'createModule':
+        return module ? new RegistryError('ModuleAlreadyExistsOnDevice', 'exists') : undefined;
+      case 'replaceModule':
+        return module?.etag === w.etag
+          ? undefined
+          : new RegistryError('ModuleAlreadyExistsOnDevice', 'changed');
+      case 'deleteModule':
+        if (!module) return new RegistryError('ModuleNotFound', 'not found');
+        return w.etag === null || module.etag === w.etag
+          ? undefined
+          : new RegistryError('PreconditionFailed', 'etag mismatch');
+    }
+  }
+
+  private apply(deviceId: string, w: IdentityWrite): DeviceIdentity | ModuleIdentity | null {
+    switch (w.op) {
+      case 'createDevice':
+      case 'replaceDevice':
+        return this.putDevice(w.draft);
+      case 'deleteDevice':
+        this.devices.delete(deviceId);
+        return null;
+      case 'createModule':
+      case 'replaceModule':
+        return this.putModule(w.draft);
+      case 'deleteModule':
+        this.modules.delete(InMemoryRegistryStore.key(deviceId, w.moduleId));
+        return null;
+    }
+  }
+
+  recordsIn(documents: readonly unknown[]) {
+    const records = documents.filter(
+      (d): d is OutboxRecord => typeof d === 'object' && d !== null && 'notifications' in d,
+    );
+    return { records, malformed: 0 };
+  }
+
+  complete(records: readonly OutboxRecord[]): Promise<void> {
+    const done = new Set(records.map((r) => r.id));
+    const left = this.outbox.filter((r) => !done.has(r.id));
+    this.fed -= this.outbox.slice(0, this.fed).filter((r) => done.has(r.id)).length;
+    this.outbox.splice(0, this.outbox.length, ...left);
+    return Promise.resolve();
   }
 
   private putDevice(draft: DeviceDraft): DeviceIdentity {

@@ -33,7 +33,7 @@ describe('device-facing endpoint', () => {
       headers: { 'iothub-app-messageType': 'heartbeat', ...(init.headers ?? {}) },
     });
   const stateOf = async (path: string) => {
-    await rt.runtime.channel!.drained();
+    await rt.settled();
     return (await api('GET', `${path}/liveness`, { baseUrl: rt.url })).json?.state as
       string | undefined;
   };

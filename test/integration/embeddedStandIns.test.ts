@@ -7,7 +7,7 @@ import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteInstance } from '../../src/local/startAzurite';
-import { startCosmosStandIn, type CosmosStandIn } from '../../src/local/startCosmosStandIn';
+import { startCosmosStandIn, type CosmosStandIn } from '../../standins/cosmos/startCosmosStandIn';
 
 const TIMEOUT_MS = 60_000;
 

@@ -1,32 +1,21 @@
-import { spawn, execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForExit } from '../../src/local/childProcesses';
 import { api } from '../support/registryApi';
 import { eventually, testContainer } from '../support/blobContainers';
 import { startTestRuntime, type TestRuntime } from '../support/testRuntime';
-
-const ROOT = resolve(__dirname, '../..');
-// Inside node_modules, so the compiled worker resolves the project's packages.
-const BUILD = join(ROOT, 'node_modules', '.cache', `worker-test-${randomUUID()}`);
+import { compiledBuild, ROOT } from '../support/compiledBuild';
 
 describe('a job worker process killed with SIGKILL mid-job', () => {
   const runtimes: TestRuntime[] = [];
+  let build: Awaited<ReturnType<typeof compiledBuild>>;
   beforeAll(async () => {
-    await promisify(execFile)(process.execPath, [
-      join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
-      '-p',
-      join(ROOT, 'tsconfig.build.json'),
-      '--outDir',
-      BUILD,
-    ]);
+    build = await compiledBuild();
   }, 120_000);
   afterAll(async () => {
     await Promise.all(runtimes.map((rt) => rt.stop()));
-    await rm(BUILD, { recursive: true, force: true });
+    await build.remove();
   });
 
   it('leaves a job that another worker completes once, every identity exactly once', async () => {
@@ -53,7 +42,7 @@ describe('a job worker process killed with SIGKILL mid-job', () => {
     });
     const jobId = created.json.jobId as string;
 
-    const worker = spawn(process.execPath, [join(BUILD, 'src', 'local', 'jobWorkerMain.js')], {
+    const worker = spawn(process.execPath, [join(build.dir, 'src', 'local', 'jobWorkerMain.js')], {
       cwd: ROOT,
       env: { ...process.env, ...api1.settings },
       stdio: 'ignore',

@@ -20,7 +20,7 @@ describe('liveness end to end: registry → lifecycle stream → map → sweep �
         partitionKey: deviceId,
       },
     ]);
-  const settle = () => rt.runtime.channel!.drained();
+  const settle = () => rt.settled();
 
   beforeAll(async () => {
     rt = await startTestRuntime();

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { AlertRelay } from '../../src/application/liveness/AlertRelay';
 import { LivenessIngest } from '../../src/application/liveness/LivenessIngest';
 import { LivenessSweep } from '../../src/application/liveness/LivenessSweep';
 import { PipelineMonitor } from '../../src/application/liveness/PipelineMonitor';
@@ -25,9 +26,11 @@ describe('liveness: ingest and sweep on Table storage', () => {
   let waiting: Date | null;
 
   const make = (s: TableLivenessStore) => {
-    const alerts = {
-      publish: (a: readonly LivenessAlert[]) => (published.push(...a), Promise.resolve()),
-    };
+    const alerts = new AlertRelay(
+      s,
+      { publish: (a: readonly LivenessAlert[]) => (published.push(...a), Promise.resolve()) },
+      silentLogger,
+    );
     const clock = { now: () => now };
     return {
       ingest: new LivenessIngest(s, policy, silentLogger, alerts, clock),
@@ -86,6 +89,40 @@ describe('liveness: ingest and sweep on Table storage', () => {
     expect(published[1]).toMatchObject({ at: t(290), lastSeen: t(50), outageSeconds: 240 });
     const log = await store.listAlerts(10);
     expect(log.items.map((a) => a.kind)).toEqual(['silent', 'recovered']);
+  });
+
+  it('keeps an alert whose publishing failed pending, and the next sweep publishes it once', async () => {
+    let down = true;
+    const relay = new AlertRelay(
+      store,
+      {
+        publish: (a: readonly LivenessAlert[]) =>
+          down
+            ? Promise.reject(new Error('alerts hub down'))
+            : (published.push(...a), Promise.resolve()),
+      },
+      silentLogger,
+    );
+    const failing = new LivenessSweep(
+      store,
+      new PipelineMonitor(store, { oldestUnprocessed: () => Promise.resolve(null) }, 30),
+      relay,
+      policy,
+      silentLogger,
+    );
+    await feed([telemetry('pa', t(0))]);
+    at(200);
+    expect((await failing.sweep(now)).silenced).toBe(1);
+    expect(published).toEqual([]);
+    expect((await store.listPendingAlerts(10)).map((a) => a.kind)).toEqual(['silent']);
+    down = false;
+    at(210);
+    const next = await failing.sweep(now);
+    expect(next).toMatchObject({ silenced: 0, relayed: 1 });
+    expect(published.map((a) => `${a.kind}:${a.deviceId}`)).toEqual(['silent:pa']);
+    expect(await store.listPendingAlerts(10)).toEqual([]);
+    expect((await failing.sweep(now)).relayed).toBe(0);
+    expect((await store.listAlerts(10)).items.map((a) => a.kind)).toEqual(['silent']);
   });
 
   it('turns many events of a device into one write, in transactions shared across devices', async () => {

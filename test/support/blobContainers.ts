@@ -41,7 +41,7 @@ export async function testContainer({ create = true } = {}): Promise<TestContain
 
 /** Polls until `check` returns a value, or fails after the deadline. */
 export async function eventually<T>(
-  check: () => Promise<T | undefined>,
+  check: () => Promise<T | undefined> | T | undefined,
   what: string,
   deadlineMs = 20_000,
 ): Promise<T> {

@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
 import { parseSettings } from '../../src/config/Settings';
 import { startLocalStack } from '../../src/local/startLocalStack';
@@ -21,6 +23,8 @@ export interface ProvidedStack {
   policies: SharedAccessPolicy[];
 }
 
+const ROOT = resolve(__dirname, '../..');
+
 declare module 'vitest' {
   export interface ProvidedContext {
     stack: ProvidedStack;
@@ -29,6 +33,12 @@ declare module 'vitest' {
 
 /** Starts the same stack `npm start` runs, on free 127.0.0.1 ports, and stops it after the run. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The stand-ins run as processes of their own, from the build (as `npm start` runs them).
+  await promisify(execFile)(process.execPath, [
+    join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+    '-p',
+    join(ROOT, 'tsconfig.build.json'),
+  ]);
   const dataDir = await mkdtemp(join(tmpdir(), 'registry-test-'));
   const settings = parseSettings({
     PORT: '0',

@@ -13,14 +13,23 @@ import { silentLogger } from '../../src/ports/Logger';
 import { consoleLogger } from '../../src/local/consoleLogger';
 import type { LocalQueueTrigger } from '../../src/local/LocalQueueTrigger';
 import { jobTrigger as startJobTrigger } from '../../src/local/jobTrigger';
+import type { LocalChangeFeedTrigger } from '../../src/local/LocalChangeFeedTrigger';
+import { relayTrigger } from '../../src/local/relayTrigger';
+import { eventually } from './blobContainers';
 import type { RegistryEnvironment } from '../../src/composition/createRegistryServices';
 
 export interface TestRuntime {
   url: string;
   runtime: RegistryRuntime;
   clock: { now(): Date; set(iso: string): void; advance(seconds: number): void };
+  /** The lifecycle relay over the change feed: `abandon()` makes it "die". */
+  relay: LocalChangeFeedTrigger;
   /** The job queue's trigger, when started: `abandon()` makes the worker "die". */
   jobTrigger: LocalQueueTrigger | undefined;
+  /** Resolves once every committed lifecycle notification is relayed and the channel consumed it. */
+  settled(): Promise<void>;
+  /** Outbox records not yet relayed. */
+  pendingOutbox(): Promise<number>;
   /** The settings it runs with, to start a second runtime on the same stores. */
   settings: Record<string, string>;
   stop(): Promise<void>;
@@ -56,6 +65,8 @@ export async function startTestRuntime(
     LIVENESS_TABLE: `live${suffix}`,
     LIVENESS_PARTITIONS: '4',
     COSMOS_JOBS_CONTAINER: `jobs${suffix}`,
+    COSMOS_LEASE_CONTAINER: `leases${suffix}`,
+    CATALOG_TABLE: `cat${suffix}`,
     // Its own queue: the shared stack's worker must not take this runtime's messages.
     JOBS_QUEUE_NAME: `jobs${suffix}`,
     ...settings,
@@ -68,11 +79,19 @@ export async function startTestRuntime(
     clock,
     ...(options.decorate ? { decorate: options.decorate } : {}),
   });
+  const relay = await relayTrigger(runtime, parsed, logger, 20);
+  await relay.start();
   let jobTrigger: LocalQueueTrigger | undefined;
   if (options.jobTrigger) {
     jobTrigger = startJobTrigger(runtime, parsed, logger, 200);
     await jobTrigger.start();
   }
+  const pendingOutbox = async () => {
+    const { resources } = await runtime.identities.items
+      .query<number>("SELECT VALUE COUNT(1) FROM c WHERE c.kind = 'outbox'")
+      .fetchAll();
+    return resources.reduce((a, b) => a + b, 0);
+  };
   const host = new LocalFunctionHost(
     routes(() => Promise.resolve(runtime.services)),
     logger,
@@ -84,9 +103,19 @@ export async function startTestRuntime(
     runtime,
     clock,
     jobTrigger,
+    relay,
+    pendingOutbox,
+    settled: async () => {
+      await eventually(
+        async () => ((await pendingOutbox()) === 0 ? true : undefined),
+        'the lifecycle relay to catch up',
+      );
+      await runtime.channel?.drained();
+    },
     settings: effective,
     stop: async () => {
       await jobTrigger?.stop();
+      await relay.stop();
       await close(server);
       await runtime.close();
     },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ExportRun } from '../../src/application/jobs/ExportRun';
 import { EMPTY_CHECKPOINT, type RegistryJob } from '../../src/domain/jobs/RegistryJob';
 import type { JobBlobs } from '../../src/ports/JobBlobs';
-import { deviceDraft } from '../contract/registryStoreContract';
+import { createDevice, createModule, deviceDraft } from '../contract/registryStoreContract';
 import { InMemoryRegistryStore } from '../fakes/InMemoryRegistryStore';
 
 /** Blobs in memory: staged blocks by number, and what each commit made visible. */
@@ -52,9 +52,9 @@ describe('ExportRun', () => {
   it('writes each device before its modules, across page boundaries, and drops stale modules', async () => {
     const store = new InMemoryRegistryStore();
     for (const id of ['a', 'b', 'c'])
-      await store.createDevice(deviceDraft(id, { generationId: `g-${id}` }));
+      await createDevice(store, deviceDraft(id, { generationId: `g-${id}` }));
     const module = (deviceId: string, moduleId: string, deviceGenerationId: string) =>
-      store.createModule({
+      createModule(store, {
         deviceId,
         moduleId,
         generationId: 'm',

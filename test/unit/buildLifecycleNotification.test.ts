@@ -73,7 +73,7 @@ describe('buildLifecycleNotification for a device', () => {
     expect(n.body).toMatchObject({
       deviceId: 'dev-1',
       generationId: '639029270456780001',
-      etag: 'etag-1',
+      etag: 'AAAAAAAAAAE=',
       properties: { desired: twinSection, reported: twinSection },
     });
     expect(n.body).not.toHaveProperty('moduleId');
@@ -112,7 +112,7 @@ describe('buildLifecycleNotification for a module', () => {
       deviceId: 'dev-1',
       moduleId: 'mod-1',
       generationId: '639029270456780003',
-      etag: 'etag-2',
+      etag: 'AAAAAAAAAAE=',
       properties: { desired: twinSection, reported: twinSection },
     });
   });

@@ -1,7 +1,6 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CollectingLifecyclePublisher } from '../fakes/CollectingLifecyclePublisher';
 import { BulkRegistry } from '../../src/application/BulkRegistry';
 import { DeviceRegistry } from '../../src/application/DeviceRegistry';
 import { ModuleRegistry } from '../../src/application/ModuleRegistry';
@@ -30,7 +29,6 @@ const noLiveness = {
 function services(store: RegistryStore): RegistryServices {
   const deps = {
     store,
-    publisher: new CollectingLifecyclePublisher(),
     clock: { now: () => now },
     logger: silentLogger,
     hubName: 'hub',
@@ -49,6 +47,8 @@ function services(store: RegistryStore): RegistryServices {
     deviceIngress: undefined as never,
     jobs: undefined as never,
     jobWorker: undefined as never,
+    relay: undefined as never,
+    catalog: undefined as never,
   };
 }
 

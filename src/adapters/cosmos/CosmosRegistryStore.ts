@@ -1,19 +1,45 @@
-import type { Container, ItemDefinition } from '@azure/cosmos';
+import type {
+  Container,
+  ItemDefinition,
+  JSONObject,
+  OperationBase,
+  OperationInput,
+  OperationResponse,
+} from '@azure/cosmos';
+import { RegistryError } from '../../domain/errors/RegistryError';
 import type { DeviceDraft, DeviceIdentity } from '../../domain/identity/DeviceIdentity';
 import type { ModuleDraft, ModuleIdentity } from '../../domain/identity/ModuleIdentity';
-import type { Page, RegistryStore, StoredIdentity } from '../../ports/RegistryStore';
+import { EMPTY_LEDGER } from '../../domain/lifecycle/DeviceLedger';
+import {
+  LedgerConflict,
+  type CommitResult,
+  type IdentityWrite,
+  type LedgerRead,
+  type LifecycleCommit,
+  type Page,
+  type RegistryStore,
+  type StoredIdentity,
+} from '../../ports/RegistryStore';
 import { ContinuationSeal } from './ContinuationSeal';
 import { toCosmosEtag, toWireEtag } from './cosmosEtag';
 import {
   DEVICE_DOCUMENT_ID,
-  MODULES_MARKER_ID,
   deviceDocument,
   moduleDocument,
   moduleDocumentId,
   type DeviceDocument,
   type ModuleDocument,
 } from './identityDocuments';
+import {
+  LEDGER_DOCUMENT_ID,
+  ledgerDocument,
+  outboxDocumentId,
+  toLedgerDocument,
+} from './lifecycleDocuments';
 import { isCosmosNotFound, translateCosmosError } from './translateCosmosError';
+
+/** Cosmos DB's limit; the module limit is capped so a device's delete always fits one batch. */
+export const MAX_BATCH_OPERATIONS = 100;
 
 /**
  * Identities in one Cosmos container partitioned by /deviceId: a device and its modules share a
@@ -28,20 +54,6 @@ export class CosmosRegistryStore implements RegistryStore {
   async readDevice(deviceId: string): Promise<DeviceIdentity | null> {
     const doc = await this.read(DEVICE_DOCUMENT_ID, deviceId);
     return doc ? toDevice(deviceDocument.parse(doc)) : null;
-  }
-
-  async createDevice(draft: DeviceDraft): Promise<DeviceIdentity> {
-    try {
-      const { resource } = await this.container.items.create(fromDevice(draft));
-      return toDevice(deviceDocument.parse(resource));
-    } catch (error) {
-      throw translateCosmosError(error, {
-        conflict: [
-          'DeviceAlreadyExists',
-          `A device with ID '${draft.deviceId}' is already registered`,
-        ],
-      });
-    }
   }
 
   async replaceDevice(draft: DeviceDraft, etag: string): Promise<DeviceIdentity> {
@@ -61,13 +73,6 @@ export class CosmosRegistryStore implements RegistryStore {
         ],
       });
     }
-  }
-
-  async deleteDevice(deviceId: string, etag: string): Promise<void> {
-    await this.remove(DEVICE_DOCUMENT_ID, deviceId, etag, [
-      'DeviceNotFound',
-      `Device '${deviceId}' is not registered`,
-    ]);
   }
 
   async listDevices(pageSize: number, continuationToken?: string): Promise<Page<DeviceIdentity>> {
@@ -133,26 +138,6 @@ export class CosmosRegistryStore implements RegistryStore {
     return doc ? toModule(moduleDocument.parse(doc)) : null;
   }
 
-  async createModule(draft: ModuleDraft): Promise<ModuleIdentity> {
-    // The marker goes first: whoever finds no marker may rely on there being no module.
-    await this.container.items.upsert({
-      id: MODULES_MARKER_ID,
-      kind: 'marker',
-      deviceId: draft.deviceId,
-    });
-    try {
-      const { resource } = await this.container.items.create(fromModule(draft));
-      return toModule(moduleDocument.parse(resource));
-    } catch (error) {
-      throw translateCosmosError(error, {
-        conflict: [
-          'ModuleAlreadyExistsOnDevice',
-          `A module with ID '${draft.moduleId}' is already registered on device '${draft.deviceId}'`,
-        ],
-      });
-    }
-  }
-
   async replaceModule(draft: ModuleDraft, etag: string): Promise<ModuleIdentity> {
     try {
       const { resource } = await this.container
@@ -175,16 +160,9 @@ export class CosmosRegistryStore implements RegistryStore {
     }
   }
 
-  async deleteModule(deviceId: string, moduleId: string, etag: string): Promise<void> {
-    await this.remove(moduleDocumentId(moduleId), deviceId, etag, [
-      'ModuleNotFound',
-      `Module '${moduleId}' is not registered on device '${deviceId}'`,
-    ]);
-  }
-
   async listModules(deviceId: string): Promise<ModuleIdentity[]> {
     // Most devices never get a module: a point read spares them a query on every delete.
-    if (!(await this.read(MODULES_MARKER_ID, deviceId))) return [];
+    if (!(await this.readLedger(deviceId)).ledger.hadModules) return [];
     const { resources } = await this.container.items
       .query<ItemDefinition>(
         {
@@ -211,25 +189,78 @@ export class CosmosRegistryStore implements RegistryStore {
     }
   }
 
-  private async remove(
-    id: string,
-    deviceId: string,
-    etag: string,
-    notFound: ['DeviceNotFound' | 'ModuleNotFound', string],
-  ) {
-    try {
-      await this.container
-        .item(id, deviceId)
-        .delete({ accessCondition: { type: 'IfMatch', condition: toCosmosEtag(etag) } });
-    } catch (error) {
-      throw translateCosmosError(error, {
-        notFound,
-        preconditionFailed: [
-          'PreconditionFailed',
-          'The identity was changed by someone else: read it again',
-        ],
+  async readLedger(deviceId: string): Promise<LedgerRead> {
+    const doc = await this.read(LEDGER_DOCUMENT_ID, deviceId);
+    if (!doc) return { ledger: EMPTY_LEDGER, etag: null };
+    const { sequence, generationId, modules, hadModules, _etag } = ledgerDocument.parse(doc);
+    return { ledger: { sequence, generationId, modules, hadModules }, etag: _etag };
+  }
+
+  /**
+   * One transactional batch in the device's partition: the ledger first (so a lost race is
+   * reported as such before anything else), the identity writes, then the outbox record.
+   */
+  async commit(deviceId: string, commit: LifecycleCommit): Promise<CommitResult> {
+    const { read, next } = commit.ledger;
+    const ledger = toLedgerDocument(deviceId, next);
+    const operations: OperationInput[] = [
+      read.etag === null
+        ? { operationType: 'Create', resourceBody: ledger }
+        : {
+            operationType: 'Replace',
+            id: LEDGER_DOCUMENT_ID,
+            resourceBody: ledger,
+            ifMatch: read.etag,
+          },
+      ...commit.writes.map((w) => operationOf(deviceId, w)),
+    ];
+    const first = commit.notifications[0];
+    if (first) {
+      const sequence = Number(first.properties.lifecycleSequence);
+      operations.push({
+        operationType: 'Create',
+        resourceBody: {
+          id: outboxDocumentId(sequence),
+          kind: 'outbox',
+          deviceId,
+          // Plain JSON: strings and the twin-like body the domain built.
+          notifications: commit.notifications as unknown as JSONObject[],
+        },
       });
     }
+    if (operations.length > MAX_BATCH_OPERATIONS)
+      throw new Error(`A commit of ${operations.length} operations does not fit one batch`);
+    let results: OperationResponse[];
+    try {
+      results = (await this.container.items.batch(operations, deviceId)).result ?? [];
+    } catch (error) {
+      throw translateCosmosError(error, {});
+    }
+    const failed = results.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
+    if (failed === 0 || failed === operations.length - 1) throw new LedgerConflict(deviceId);
+    if (failed > 0)
+      throw failure(
+        deviceId,
+        commit.writes[failed - 1] as IdentityWrite,
+        results[failed] as OperationResponse,
+      );
+    if (results.length !== operations.length)
+      throw new Error(
+        `The store answered ${results.length} results to ${operations.length} operations`,
+      );
+    return commit.writes.map((w, i) => {
+      const body = (results[i + 1] as OperationResponse).resourceBody;
+      switch (w.op) {
+        case 'createDevice':
+        case 'replaceDevice':
+          return toDevice(deviceDocument.parse(body));
+        case 'createModule':
+        case 'replaceModule':
+          return toModule(moduleDocument.parse(body));
+        default:
+          return null;
+      }
+    });
   }
 }
 
@@ -247,4 +278,93 @@ function fromModule(m: ModuleDraft): Omit<ModuleDocument, '_etag'> {
 
 function toModule({ id: _id, kind: _kind, _etag, ...rest }: ModuleDocument): ModuleIdentity {
   return { ...rest, etag: toWireEtag(_etag) };
+}
+
+function operationOf(deviceId: string, w: IdentityWrite): OperationInput {
+  switch (w.op) {
+    case 'createDevice':
+      return { operationType: 'Create', resourceBody: fromDevice(w.draft) };
+    case 'replaceDevice':
+      return {
+        operationType: 'Replace',
+        id: DEVICE_DOCUMENT_ID,
+        resourceBody: fromDevice(w.draft),
+        ifMatch: toCosmosEtag(w.etag),
+      };
+    case 'deleteDevice':
+      return deleteOf(DEVICE_DOCUMENT_ID, toCosmosEtag(w.etag));
+    case 'createModule':
+      return { operationType: 'Create', resourceBody: fromModule(w.draft) };
+    case 'replaceModule':
+      return {
+        operationType: 'Replace',
+        id: moduleDocumentId(w.draft.moduleId),
+        resourceBody: fromModule(w.draft),
+        ifMatch: toCosmosEtag(w.etag),
+      };
+    case 'deleteModule':
+      return deleteOf(
+        moduleDocumentId(w.moduleId),
+        w.etag === null ? undefined : toCosmosEtag(w.etag),
+      );
+    default:
+      throw new Error(`Unknown write for '${deviceId}'`);
+  }
+}
+
+/** The batch API takes an etag on deletes too, though its type leaves it out. */
+function deleteOf(id: string, ifMatch: string | undefined): OperationInput {
+  const op: OperationInput & OperationBase = { operationType: 'Delete', id };
+  if (ifMatch !== undefined) op.ifMatch = ifMatch;
+  return op;
+}
+
+/** What a failed identity write means to the caller. */
+function failure(deviceId: string, w: IdentityWrite, result: OperationResponse): unknown {
+  const status = result.statusCode;
+  const device = `Device '${deviceId}'`;
+  switch (w.op) {
+    case 'createDevice':
+      return status === 409
+        ? new RegistryError(
+            'DeviceAlreadyExists',
+            `A device with ID '${deviceId}' is already registered`,
+          )
+        : translateCosmosError({ statusCode: status }, {});
+    case 'replaceDevice':
+    case 'deleteDevice':
+      return translateCosmosError(
+        { statusCode: status },
+        {
+          notFound: ['DeviceNotFound', `${device} is not registered`],
+          preconditionFailed: [
+            'PreconditionFailed',
+            `${device} was changed by someone else: read it again`,
+          ],
+        },
+      );
+    case 'createModule':
+    case 'replaceModule':
+      // A taken-over document that changed meanwhile: the caller decides again, as on a create.
+      return status === 409 || status === 412 || status === 404
+        ? new RegistryError(
+            'ModuleAlreadyExistsOnDevice',
+            `A module with ID '${w.draft.moduleId}' is already registered on device '${deviceId}'`,
+          )
+        : translateCosmosError({ statusCode: status }, {});
+    case 'deleteModule':
+      return translateCosmosError(
+        { statusCode: status },
+        {
+          notFound: [
+            'ModuleNotFound',
+            `Module '${w.moduleId}' is not registered on ${device.toLowerCase()}`,
+          ],
+          preconditionFailed: [
+            'PreconditionFailed',
+            `Module '${w.moduleId}' was changed by someone else: read it again`,
+          ],
+        },
+      );
+  }
 }

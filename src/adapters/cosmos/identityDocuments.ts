@@ -45,9 +45,6 @@ export type ModuleDocument = z.infer<typeof moduleDocument>;
 
 export const DEVICE_DOCUMENT_ID = 'device';
 
-/** Present once a device ID has had a module (never removed): absent means "no modules". */
-export const MODULES_MARKER_ID = 'modules';
-
 /** Cosmos ids may not hold '/', '\\', '?' or '#', which module IDs may: encode them away. */
 export const moduleDocumentId = (moduleId: string): string =>
   `module.${Buffer.from(moduleId, 'utf8').toString('base64url')}`;

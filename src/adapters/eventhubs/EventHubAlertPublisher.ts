@@ -10,7 +10,13 @@ export class EventHubAlertPublisher implements AlertPublisher {
     return this.hub.send(
       alerts.map((a) => ({
         partitionKey: a.deviceId,
-        data: { body: a, contentType: 'application/json', properties: { alertKind: a.kind } },
+        data: {
+          body: a,
+          contentType: 'application/json',
+          // Stable per transition: a consumer drops the copy a retried publish may send.
+          messageId: `${a.kind}|${a.deviceId}|${a.moduleId ?? ''}|${a.at}`,
+          properties: { alertKind: a.kind },
+        },
       })),
     );
   }

@@ -7,9 +7,11 @@ import type { LifecycleNotification } from '../../domain/lifecycle/LifecycleNoti
  * and the liveness parser reads them from either place.
  */
 export function lifecycleEventData(n: LifecycleNotification): EventData {
+  const messageId = n.systemProperties['message-id'];
   return {
     body: n.body,
     contentType: 'application/json',
+    ...(messageId ? { messageId } : {}),
     properties: { ...n.systemProperties, ...n.properties },
   };
 }

@@ -1,6 +1,7 @@
 import { odata, RestError, TableClient, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { RegistryError } from '../../domain/errors/RegistryError';
+import type { LivenessAlert } from '../../domain/liveness/LivenessAlert';
 import type { LivenessRecord, LivenessState } from '../../domain/liveness/LivenessRecord';
 import {
   refKey,
@@ -270,6 +271,36 @@ export class TableLivenessStore implements LivenessStore {
     };
   }
 
+  async listPendingAlerts(limit: number): Promise<LivenessAlert[]> {
+    const all: StoredAlert[] = [];
+    await inParallel(this.keys.allPartitions(), 16, async (pk) => {
+      this.counters.queries++;
+      for await (const e of this.table.listEntities<AlertEntity>({
+        queryOptions: {
+          filter: odata`PartitionKey eq ${pk} and RowKey ge ${'q|'} and RowKey lt ${'q}'}`,
+        },
+      })) {
+        all.push(storedAlertSchema.parse(JSON.parse(e.alert)));
+      }
+    });
+    all.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
+    return all.slice(0, limit).map(({ id: _id, ...alert }) => alert);
+  }
+
+  async completeAlerts(alerts: readonly LivenessAlert[]): Promise<void> {
+    await inParallel(alerts, 16, async (alert) => {
+      const ref = { deviceId: alert.deviceId, moduleId: alert.moduleId };
+      try {
+        await this.table.deleteEntity(
+          this.keys.partitionOf(alert.deviceId),
+          this.keys.pendingAlert(this.keys.alert(ref, alert.at, alert.kind)),
+        );
+      } catch (error) {
+        if (statusOf(error) !== 404) throw error;
+      }
+    });
+  }
+
   async countByState(): Promise<Record<LivenessState, number>> {
     const counts: Record<LivenessState, number> = { neverSeen: 0, online: 0, silent: 0 };
     await inParallel(this.keys.allPartitions(), 16, async (pk) => {
@@ -349,6 +380,8 @@ export class TableLivenessStore implements LivenessStore {
       // 'create', not upsert: the same transition can never be recorded twice.
       const row: AlertEntity = { partitionKey: pk, rowKey, alert: JSON.stringify(stored) };
       actions.push(['create', row]);
+      // The outbox of alerts: published and cleared after the commit, or by the next sweep.
+      actions.push(['create', { ...row, rowKey: this.keys.pendingAlert(rowKey) }]);
     }
     return actions;
   }

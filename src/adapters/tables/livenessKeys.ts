@@ -32,6 +32,11 @@ export class LivenessKeys {
     return `d|${deadline}|${escapeKey(ref.deviceId)}|${ref.moduleId === null ? '' : escapeKey(ref.moduleId)}`;
   }
 
+  /** An alert not yet published: the alert's own row key behind a prefix of its own. */
+  pendingAlert(alertRowKey: string): string {
+    return `q|${alertRowKey}`;
+  }
+
   alert(ref: IdentityRef, at: string, kind: string): string {
     return `a|${at}|${kind}|${escapeKey(ref.deviceId)}|${ref.moduleId === null ? '' : escapeKey(ref.moduleId)}`;
   }

@@ -10,7 +10,7 @@ import {
   type StoredLiveness,
 } from '../../ports/LivenessStore';
 import type { Logger } from '../../ports/Logger';
-import type { AlertPublisher } from '../../ports/AlertPublisher';
+import type { AlertRelay } from './AlertRelay';
 import type { Clock } from '../../ports/Clock';
 import type { LivenessAlert } from '../../domain/liveness/LivenessAlert';
 
@@ -39,7 +39,7 @@ export class LivenessIngest {
     private readonly store: LivenessStore,
     private readonly policy: LivenessPolicy,
     private readonly logger: Logger,
-    private readonly alertPublisher: AlertPublisher,
+    private readonly alerts: AlertRelay,
     private readonly clock: Clock,
     private readonly cacheSize = 200_000,
   ) {}
@@ -111,11 +111,7 @@ export class LivenessIngest {
           );
       }
     }
-    await this.alertPublisher
-      .publish(raised)
-      .catch((error: unknown) =>
-        this.logger.error('Publishing recovered alerts failed; they are in the alert log', error),
-      );
+    await this.alerts.publish(raised);
     const newest = batch.reduce<string | null>((m, raw) => {
       const t =
         raw.enqueuedTimeUtc instanceof Date

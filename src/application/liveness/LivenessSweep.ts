@@ -1,7 +1,7 @@
 import type { LivenessAlert } from '../../domain/liveness/LivenessAlert';
 import { withDeadline, type LivenessPolicy } from '../../domain/liveness/LivenessRecord';
 import { refKey, type LivenessStore, type LivenessWrite } from '../../ports/LivenessStore';
-import type { AlertPublisher } from '../../ports/AlertPublisher';
+import type { AlertRelay } from './AlertRelay';
 import type { Logger } from '../../ports/Logger';
 import type { PipelineMonitor } from './PipelineMonitor';
 
@@ -14,6 +14,8 @@ export interface SweepResult {
   lost: number;
   current: boolean;
   lagSeconds: number;
+  /** Alerts left pending by earlier attempts, published by this sweep. */
+  relayed: number;
 }
 
 /**
@@ -26,7 +28,7 @@ export class LivenessSweep {
   constructor(
     private readonly store: LivenessStore,
     private readonly pipeline: PipelineMonitor,
-    private readonly alerts: AlertPublisher,
+    private readonly alerts: AlertRelay,
     private readonly policy: LivenessPolicy,
     private readonly logger: Logger,
     private readonly batchLimit = 5_000,
@@ -46,6 +48,7 @@ export class LivenessSweep {
       lost: 0,
       current: status.current,
       lagSeconds: status.lagSeconds,
+      relayed: 0,
     };
     for (const entry of due) {
       const ref = { deviceId: entry.deviceId, moduleId: entry.moduleId };
@@ -104,11 +107,12 @@ export class LivenessSweep {
     const lostKeys = new Set(lost.map(refKey));
     const raised = writes.filter((w) => !lostKeys.has(refKey(w.ref))).flatMap((w) => w.alerts);
     result.silenced = raised.length;
-    await this.alerts
-      .publish(raised)
-      .catch((error: unknown) =>
-        this.logger.error('Publishing silent alerts failed; they are in the alert log', error),
-      );
+    await this.alerts.publish(raised);
+    // Alerts an earlier failure or crash left pending go out now.
+    result.relayed = await this.alerts.relayPending().catch((error: unknown) => {
+      this.logger.error('Pending alerts could not be published; the next sweep retries', error);
+      return 0;
+    });
     return result;
   }
 }

@@ -1,5 +1,5 @@
-import type { DeviceIdentity } from '../identity/DeviceIdentity';
-import type { ModuleIdentity } from '../identity/ModuleIdentity';
+import type { DeviceDraft } from '../identity/DeviceIdentity';
+import type { ModuleDraft } from '../identity/ModuleIdentity';
 import type { LifecycleNotification, LifecycleOperation } from './LifecycleNotification';
 
 export interface LifecycleContext {
@@ -11,13 +11,22 @@ function twinSection(now: string) {
   return { $metadata: { $lastUpdated: now }, $version: 1 };
 }
 
+/** A twin etag as IoT Hub writes it: base64 of the twin version, 8 bytes big-endian. */
+export function twinEtag(version: number): string {
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigUInt64BE(BigInt(version));
+  return bytes.toString('base64');
+}
+
 /**
  * The notification for one identity. Module events carry `moduleId` (as current hubs do);
  * the body adds `generationId` so consumers can tell a re-created identity from the old one.
+ * Built before the write commits (it is stored with it), so the body's etag is the twin's,
+ * as IoT Hub's is, not the identity's.
  */
 export function buildLifecycleNotification(
   opType: LifecycleOperation,
-  identity: DeviceIdentity | ModuleIdentity,
+  identity: DeviceDraft | ModuleDraft,
   { hubName, now }: LifecycleContext,
 ): LifecycleNotification {
   const timestamp = now.toISOString();
@@ -48,9 +57,9 @@ export function buildLifecycleNotification(
       deviceId: identity.deviceId,
       ...(moduleId ? { moduleId } : {}),
       generationId: identity.generationId,
-      etag: identity.etag,
+      etag: twinEtag(1),
       version: 1,
-      ...(status ? { status, statusReason: (identity as DeviceIdentity).statusReason } : {}),
+      ...(status ? { status, statusReason: (identity as DeviceDraft).statusReason } : {}),
       authenticationType: identity.authentication.type,
       ...('capabilities' in identity ? { capabilities: identity.capabilities } : {}),
       properties: { desired: twinSection(timestamp), reported: twinSection(timestamp) },

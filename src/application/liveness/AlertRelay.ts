@@ -1,0 +1,41 @@
+import type { LivenessAlert } from '../../domain/liveness/LivenessAlert';
+import type { AlertPublisher } from '../../ports/AlertPublisher';
+import type { LivenessStore } from '../../ports/LivenessStore';
+import type { Logger } from '../../ports/Logger';
+
+/**
+ * Gets recorded alerts out: every alert is recorded with a pending mark in the transaction that
+ * raises it, and the mark is cleared only after the publisher acknowledged the alert. Alerts a
+ * failure or a crash left pending are published by the next sweep, so none is lost; a consumer
+ * may see one twice (with the same message id) but never miss one.
+ */
+export class AlertRelay {
+  constructor(
+    private readonly store: LivenessStore,
+    private readonly publisher: AlertPublisher,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Publishes alerts just recorded; on failure they stay pending for the next sweep. */
+  async publish(alerts: readonly LivenessAlert[]): Promise<void> {
+    if (alerts.length === 0) return;
+    try {
+      await this.publisher.publish(alerts);
+      await this.store.completeAlerts(alerts);
+    } catch (error) {
+      this.logger.error(
+        `Publishing ${alerts.length} alert(s) failed; they stay pending and the next sweep retries`,
+        error,
+      );
+    }
+  }
+
+  /** Publishes alerts earlier attempts left pending, oldest first; returns how many. */
+  async relayPending(limit = 500): Promise<number> {
+    const pending = await this.store.listPendingAlerts(limit);
+    if (pending.length === 0) return 0;
+    await this.publisher.publish(pending);
+    await this.store.completeAlerts(pending);
+    return pending.length;
+  }
+}

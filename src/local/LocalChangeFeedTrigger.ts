@@ -1,0 +1,121 @@
+import { ChangeFeedStartFrom, type Container } from '@azure/cosmos';
+import { InvocationContext } from '@azure/functions';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from '../ports/Logger';
+
+type ChangeFeedHandler = (documents: unknown[], context: InvocationContext) => Promise<void>;
+
+export interface LocalChangeFeedTriggerOptions {
+  /** How long to wait when the feed has nothing new. */
+  pollMs: number;
+  maxItemCount: number;
+  /** Longest wait before a failed batch is handed over again. */
+  maxRetryMs: number;
+}
+
+const statusOf = (e: unknown) => (e as { code?: unknown } | null)?.code;
+
+/**
+ * Runs a Cosmos DB-triggered function as the Functions host does with a retry policy: reads the
+ * container's change feed, hands each batch to the handler, and moves its lease (a document in
+ * the lease container holding the feed's continuation) only after the handler succeeded. A
+ * failed batch is handed over again, with backoff, from the last lease; a process that dies
+ * resumes from it, so every change is delivered at least once. `abandon()` stops at once, as a
+ * crash would.
+ */
+export class LocalChangeFeedTrigger {
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private readonly stopping = new AbortController();
+
+  constructor(
+    private readonly name: string,
+    private readonly monitored: Container,
+    private readonly leases: Container,
+    private readonly handler: ChangeFeedHandler,
+    private readonly logger: Logger,
+    private readonly options: LocalChangeFeedTriggerOptions,
+  ) {}
+
+  start(): Promise<void> {
+    this.running = this.loop();
+    return Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    this.abandon();
+    await this.running;
+  }
+
+  abandon(): void {
+    this.stopped = true;
+    this.stopping.abort();
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        await this.follow();
+        failures = 0;
+      } catch (error) {
+        if (this.stopped) return;
+        failures++;
+        this.logger.error(
+          `${this.name}: a change-feed batch failed; it will be handed over again`,
+          error,
+        );
+        await this.pause(Math.min(this.options.maxRetryMs, 100 * 2 ** Math.min(failures, 10)));
+      }
+    }
+  }
+
+  /** Follows the feed from the lease until stopped; throws when a batch fails. */
+  private async follow(): Promise<void> {
+    const lease = await this.readLease();
+    const iterator = this.monitored.items.getChangeFeedIterator({
+      changeFeedStartFrom: lease
+        ? ChangeFeedStartFrom.Continuation(lease)
+        : ChangeFeedStartFrom.Beginning(),
+      maxItemCount: this.options.maxItemCount,
+    });
+    while (!this.stopped) {
+      const page = await iterator.readNext();
+      const documents = (page.result ?? []) as unknown[];
+      if (documents.length > 0) {
+        const context = new InvocationContext({
+          invocationId: crypto.randomUUID(),
+          functionName: this.name,
+          logHandler: (level, ...args) => {
+            if (level === 'error') this.logger.error(args.map(String).join(' '));
+          },
+        });
+        await this.handler(documents, context);
+        if (this.stopped) return; // a crash here leaves the batch for the next start
+        await this.writeLease(page.continuationToken);
+      } else {
+        await this.pause(this.options.pollMs);
+      }
+    }
+  }
+
+  private async readLease(): Promise<string | undefined> {
+    try {
+      const { resource } = await this.leases
+        .item(this.name, this.name)
+        .read<{ continuation?: string }>();
+      return resource?.continuation;
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  private async writeLease(continuation: string): Promise<void> {
+    await this.leases.items.upsert({ id: this.name, continuation });
+  }
+
+  private async pause(ms: number): Promise<void> {
+    await delay(ms, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+  }
+}

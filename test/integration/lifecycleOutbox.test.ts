@@ -1,0 +1,252 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { CatalogSync } from '../../src/application/catalog/CatalogSync';
+import { TableDeviceCatalog } from '../../src/adapters/tables/TableDeviceCatalog';
+import type { LifecycleNotification } from '../../src/domain/lifecycle/LifecycleNotification';
+import type { RawEvent } from '../../src/domain/liveness/parseLivenessEvent';
+import type { LifecyclePublisher } from '../../src/ports/LifecyclePublisher';
+import { api } from '../support/registryApi';
+import { eventually } from '../support/blobContainers';
+import { startTestRuntime, type TestRuntime } from '../support/testRuntime';
+
+/** What a publisher saw, and a switch to make it fail or "crash" the relay at a chosen point. */
+function recordingPublisher() {
+  const published: LifecycleNotification[] = [];
+  const state = {
+    failuresLeft: 0,
+    /** Called after a publish succeeded, before the relay completes the records. */
+    afterPublish: undefined as (() => void) | undefined,
+  };
+  const decorate = (inner: LifecyclePublisher): LifecyclePublisher => ({
+    publish: async (n) => {
+      if (state.failuresLeft > 0) {
+        state.failuresLeft--;
+        throw new Error('Event Hubs refused the batch');
+      }
+      await inner.publish(n);
+      published.push(...n);
+      const hook = state.afterPublish;
+      state.afterPublish = undefined;
+      if (hook) {
+        hook();
+        throw new Error('the relay died after publishing');
+      }
+    },
+  });
+  return { published, state, decorate };
+}
+
+const ids = (ns: readonly LifecycleNotification[]) => ns.map((n) => n.properties.notificationId);
+const opsOf = (ns: readonly LifecycleNotification[]) =>
+  ns.map(
+    (n) =>
+      `${n.properties.opType}:${n.properties.deviceId}${n.properties.moduleId ? `/${n.properties.moduleId}` : ''}`,
+  );
+
+/** The event a lifecycle consumer's trigger sees for a notification. */
+const asRawEvent = (n: LifecycleNotification): RawEvent => ({
+  body: JSON.parse(JSON.stringify(n.body)),
+  properties: { ...n.systemProperties, ...n.properties },
+  systemProperties: {},
+  enqueuedTimeUtc: new Date().toISOString(),
+});
+
+describe('lifecycle notifications through the outbox', () => {
+  const runtimes: TestRuntime[] = [];
+  const start = async (
+    rec: ReturnType<typeof recordingPublisher>,
+    settings: Record<string, string> = {},
+  ) => {
+    const rt = await startTestRuntime(settings, {
+      decorate: { lifecyclePublisher: rec.decorate },
+    });
+    runtimes.push(rt);
+    return rt;
+  };
+  afterAll(async () => {
+    for (const rt of runtimes) await rt.stop();
+  });
+
+  it('publishes every create, status change and delete once committed, and empties the outbox', async () => {
+    const rec = recordingPublisher();
+    const rt = await start(rec);
+    const call = (method: string, path: string, body?: unknown) =>
+      api(method, path, { baseUrl: rt.url, ...(body === undefined ? {} : { body }) });
+    expect((await call('PUT', '/devices/ob-1', {})).status).toBe(200);
+    expect((await call('PUT', '/devices/ob-1/modules/m1', {})).status).toBe(200);
+    const disabled = await api('PUT', '/devices/ob-1', {
+      baseUrl: rt.url,
+      body: { deviceId: 'ob-1', status: 'disabled' },
+      headers: { 'If-Match': '*' },
+    });
+    expect(disabled.status).toBe(200);
+    expect((await call('DELETE', '/devices/ob-1')).status).toBe(204);
+    await rt.settled();
+    expect(opsOf(rec.published)).toEqual([
+      'createDeviceIdentity:ob-1',
+      'createDeviceIdentity:ob-1/m1',
+      'updateDeviceIdentityStatus:ob-1',
+      'deleteDeviceIdentity:ob-1/m1',
+      'deleteDeviceIdentity:ob-1',
+    ]);
+    expect(new Set(ids(rec.published)).size).toBe(5);
+    expect(await rt.pendingOutbox()).toBe(0);
+  });
+
+  it('keeps records pending while publishing fails, and publishes them once it works', async () => {
+    const rec = recordingPublisher();
+    const rt = await start(rec);
+    rec.state.failuresLeft = 3;
+    expect((await api('PUT', '/devices/ob-2', { baseUrl: rt.url, body: {} })).status).toBe(200);
+    await eventually(() => (rec.state.failuresLeft === 0 ? true : undefined), 'failures');
+    await rt.settled();
+    expect(opsOf(rec.published)).toEqual(['createDeviceIdentity:ob-2']);
+  });
+
+  it('publishes what a process committed but never relayed, after it died', async () => {
+    const rec = recordingPublisher();
+    const first = await start(rec);
+    // The relay is dead from the start: writes commit, nothing is published.
+    first.relay.abandon();
+    for (const id of ['ob-3a', 'ob-3b'])
+      expect((await api('PUT', `/devices/${id}`, { baseUrl: first.url, body: {} })).status).toBe(
+        200,
+      );
+    expect(await first.pendingOutbox()).toBe(2);
+    expect(rec.published).toEqual([]);
+    await first.stop();
+    const second = await start(rec, first.settings);
+    await second.settled();
+    expect(opsOf(rec.published).sort()).toEqual([
+      'createDeviceIdentity:ob-3a',
+      'createDeviceIdentity:ob-3b',
+    ]);
+  });
+
+  it('publishes again, with the same ids, what a relay published but died before completing', async () => {
+    const rec = recordingPublisher();
+    const first = await start(rec);
+    rec.state.afterPublish = () => first.relay.abandon();
+    expect((await api('PUT', '/devices/ob-4', { baseUrl: first.url, body: {} })).status).toBe(200);
+    await eventually(() => (rec.published.length === 1 ? true : undefined), 'a publish');
+    expect(await first.pendingOutbox()).toBe(1);
+    await first.stop();
+    const second = await start(rec, first.settings);
+    await second.settled();
+    expect(opsOf(rec.published)).toEqual([
+      'createDeviceIdentity:ob-4',
+      'createDeviceIdentity:ob-4',
+    ]);
+    expect(new Set(ids(rec.published)).size).toBe(1);
+  });
+
+  it('lets exactly 20 of 40 racing module creates succeed', async () => {
+    const rec = recordingPublisher();
+    const rt = await start(rec);
+    expect((await api('PUT', '/devices/ob-race', { baseUrl: rt.url, body: {} })).status).toBe(200);
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        api('PUT', `/devices/ob-race/modules/m${i}`, { baseUrl: rt.url, body: {} }),
+      ),
+    );
+    const statuses = replies.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(20);
+    expect(statuses.filter((s) => s === 403)).toHaveLength(20);
+    for (const r of replies.filter((x) => x.status === 403))
+      expect(r.headers.get('iothub-errorcode')).toBe('TooManyModulesOnDevice');
+    const listed = await api('GET', '/devices/ob-race/modules', { baseUrl: rt.url });
+    expect(listed.json).toHaveLength(20);
+    await rt.settled();
+    expect(
+      opsOf(rec.published).filter((o) => o.startsWith('createDeviceIdentity:ob-race/')),
+    ).toHaveLength(20);
+  });
+
+  it('keeps a catalog equal to the registry through crashes, repeats and reordering', async () => {
+    const rec = recordingPublisher();
+    let rt = await start(rec);
+    const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+      api(method, path, {
+        baseUrl: rt.url,
+        ...(body === undefined ? {} : { body }),
+        ...(headers ? { headers } : {}),
+      });
+    // A history with every kind of change, with the relay killed at each step in turn.
+    const steps: (() => Promise<unknown>)[] = [
+      () => call('PUT', '/devices/cat-a', {}),
+      () => call('PUT', '/devices/cat-b', {}),
+      () => call('PUT', '/devices/cat-a/modules/m1', {}),
+      () => call('PUT', '/devices/cat-a/modules/m2', {}),
+      () =>
+        call(
+          'PUT',
+          '/devices/cat-b',
+          { deviceId: 'cat-b', status: 'disabled' },
+          { 'If-Match': '*' },
+        ),
+      () => call('DELETE', '/devices/cat-a/modules/m1'),
+      () => call('DELETE', '/devices/cat-b'),
+      () => call('PUT', '/devices/cat-b', {}),
+      () => call('PUT', '/devices/cat-c', {}),
+      () => call('DELETE', '/devices/cat-c'),
+    ];
+    for (const [i, step] of steps.entries()) {
+      if (i % 2 === 0) rec.state.afterPublish = () => rt.relay.abandon();
+      else rt.relay.abandon();
+      await step();
+      if (i % 2 === 0)
+        await eventually(() => (rec.state.afterPublish ? undefined : true), 'the relay to die');
+      await rt.stop();
+      rt = await start(rec, rt.settings);
+      await rt.settled();
+    }
+    // Every committed notification reached the publisher, some more than once.
+    expect(rec.published.length).toBeGreaterThan(new Set(ids(rec.published)).size);
+
+    // Deliver everything twice over, shuffled, in uneven batches.
+    const deliveries = [...rec.published, ...rec.published].map(asRawEvent);
+    for (let i = deliveries.length - 1; i > 0; i--) {
+      const j = (i * 7919) % (i + 1);
+      [deliveries[i], deliveries[j]] = [deliveries[j]!, deliveries[i]!];
+    }
+    deliveries.push({
+      body: 'not json',
+      properties: { opType: 'createDeviceIdentity' },
+      systemProperties: {},
+      enqueuedTimeUtc: null,
+    });
+    const catalog = new TableDeviceCatalog(rt.runtime.catalogTable);
+    const sync = new CatalogSync(catalog);
+    let malformed = 0;
+    for (let at = 0, size = 1; at < deliveries.length; at += size, size = (size % 5) + 1)
+      malformed += (await sync.apply(deliveries.slice(at, at + size))).malformed;
+    expect(malformed).toBe(1);
+
+    const live = (await catalog.list()).filter((e) => !e.deleted);
+    const registry: string[] = [];
+    for (const d of (await call('GET', '/devices')).json as {
+      deviceId: string;
+      status: string;
+      generationId: string;
+    }[]) {
+      registry.push(`${d.deviceId}|${d.status}|${d.generationId}`);
+      for (const m of (await call('GET', `/devices/${d.deviceId}/modules`)).json as {
+        moduleId: string;
+        generationId: string;
+      }[])
+        registry.push(`${d.deviceId}/${m.moduleId}||${m.generationId}`);
+    }
+    expect(
+      live
+        .map(
+          (e) =>
+            `${e.deviceId}${e.moduleId ? `/${e.moduleId}` : ''}|${e.status ?? ''}|${e.generationId}`,
+        )
+        .sort(),
+    ).toEqual(registry.sort());
+    expect(registry.sort()).toEqual([
+      expect.stringMatching(/^cat-a\/m2\|\|/),
+      expect.stringMatching(/^cat-a\|enabled\|/),
+      expect.stringMatching(/^cat-b\|enabled\|/),
+    ]);
+  }, 60_000);
+});

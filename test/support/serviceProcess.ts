@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { forwardLines, waitForExit } from '../../src/local/childProcesses';
+import { sign } from '../../src/domain/auth/signatureMatches';
+import { ROOT } from './compiledBuild';
+
+export interface ServiceProcess {
+  url: string;
+  child: ChildProcess;
+  exited: Promise<void>;
+  /** A request with an iothubowner token, as a script would send it. */
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; json: any }>;
+  /** Kills the whole process group (the host and every stand-in it started) at once. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `npm start`'s entry point from a compiled build as its own process group, on free
+ * loopback ports and the given DATA_DIR, and waits until it prints its endpoints.
+ */
+export async function startServiceProcess(
+  buildDir: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [join(buildDir, 'src', 'local', 'main.js')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: '0',
+      HTTPS_PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const exited = waitForExit(child);
+  const lines: string[] = [];
+  const ready = new Promise<{ url: string; key: string }>((resolve, reject) => {
+    let url: string | undefined;
+    const onLine = (line: string) => {
+      lines.push(line);
+      url ??= /^Registry \(HTTP\)\s*: (\S+)/.exec(line)?.[1];
+      const key = /SharedAccessKey=([^;\s]+)/.exec(line)?.[1];
+      if (url && key && line.startsWith('Service connection string')) resolve({ url, key });
+    };
+    forwardLines(child.stdout, onLine);
+    forwardLines(child.stderr, (l) => lines.push(l));
+    void exited.then(() =>
+      reject(new Error(`The service exited during start-up:\n${lines.join('\n')}`)),
+    );
+  });
+  const timeout = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 60_000);
+  const { url, key } = await ready.finally(() => clearTimeout(timeout));
+  const call: ServiceProcess['call'] = async (method, path, body, headers = {}) => {
+    const se = Math.floor(Date.now() / 1000) + 3600;
+    const sig = encodeURIComponent(sign(key, 'localhost', se));
+    const response = await fetch(
+      `${url}${path}${path.includes('?') ? '&' : '?'}api-version=2021-04-12`,
+      {
+        method,
+        headers: {
+          authorization: `SharedAccessSignature sr=localhost&sig=${sig}&se=${se}&skn=iothubowner`,
+          'content-type': 'application/json',
+          ...headers,
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      },
+    );
+    const text = await response.text();
+    return { status: response.status, json: text ? JSON.parse(text) : undefined };
+  };
+  const signal = async (name: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, name);
+    } catch {
+      // already gone
+    }
+    await exited;
+  };
+  return { url, child, exited, call, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
+}
