@@ -51,6 +51,7 @@ import type { LifecyclePublisher } from '../ports/LifecyclePublisher';
 import type { Logger } from '../ports/Logger';
 import type { PipelineProbe } from '../ports/PipelineProbe';
 import type { RegistryServices } from './RegistryServices';
+import type { RegistryStore } from '../ports/RegistryStore';
 
 export interface RegistryEnvironment {
   settings: Settings;
@@ -70,6 +71,7 @@ export interface RegistryRuntime {
   services: RegistryServices;
   /** The embedded stand-in for the Event Hub, when no Event Hubs connection is configured. */
   channel: InProcessEventChannel | undefined;
+  registryStore: RegistryStore;
   /** The identity container, whose change feed the local host reads for the relay. */
   identities: Container;
   /** The device endpoint's credential cache (its registry reads are counted). */
@@ -294,6 +296,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     catalogTable,
     credentials,
     identities: container,
+    registryStore,
     channel,
     cosmos,
     livenessTable,

@@ -35,6 +35,9 @@ export class InProcessEventChannel implements LifecyclePublisher, PipelineProbe 
   private stopped = false;
   private paused = false;
   private idle: (() => void)[] = [];
+  /** Sequence number of the last event a handler completed. */
+  private processed = 0;
+  private waiting: { upTo: number; resolve: () => void; reject: (e: Error) => void }[] = [];
 
   constructor(
     private readonly handler: EventHubHandler,
@@ -53,9 +56,16 @@ export class InProcessEventChannel implements LifecyclePublisher, PipelineProbe 
     },
   ) {}
 
+  /**
+   * Resolves once the handler has processed the notifications, as a broker acknowledges only
+   * what it stored: the channel keeps nothing on disk, so the relay must not count them
+   * published (and drop them from the outbox) before they took effect.
+   */
   publish(notifications: readonly LifecycleNotification[]): Promise<void> {
     this.send(notifications);
-    return Promise.resolve();
+    const upTo = this.sequence;
+    if (this.processed >= upTo) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiting.push({ upTo, resolve, reject }));
   }
 
   /** Holds delivery (events keep queueing), as a stopped consumer would; for backlogs in tests and benchmarks. */
@@ -102,6 +112,7 @@ export class InProcessEventChannel implements LifecyclePublisher, PipelineProbe 
   async stop(): Promise<void> {
     this.stopped = true;
     await this.pumping;
+    for (const w of this.waiting.splice(0)) w.reject(new Error('The event channel stopped'));
   }
 
   private async pump(): Promise<void> {
@@ -117,6 +128,10 @@ export class InProcessEventChannel implements LifecyclePublisher, PipelineProbe 
           await this.handler(
             this.inFlight.map((e) => e.body),
             this.context(this.inFlight),
+          );
+          this.processed = this.inFlight.at(-1)?.sequenceNumber ?? this.processed;
+          this.waiting = this.waiting.filter(
+            (w) => w.upTo > this.processed || (w.resolve(), false),
           );
           break;
         } catch (error) {

@@ -18,6 +18,7 @@ import { LocalFunctionHost } from './LocalFunctionHost';
 import { LocalTimer } from './LocalTimer';
 import { jobTrigger } from './jobTrigger';
 import { relayTrigger } from './relayTrigger';
+import { reconcileLiveness } from '../application/liveness/reconcileLiveness';
 import { livenessTriggers } from '../liveness/livenessTriggers';
 import { loadOrCreateCertificate } from './loadOrCreateCertificate';
 import { startAzurite } from './startAzurite';
@@ -119,6 +120,20 @@ export async function startLocalStack({
     );
     sweepTimer.start();
     stops.push(() => sweepTimer.stop());
+
+    // Azurite keeps tables in memory between saves: after a kill, repair what the map lost.
+    void reconcileLiveness(
+      runtime.registryStore,
+      runtime.services.liveness.store,
+      runtime.services.liveness.ingest,
+      runtime.services.clock,
+    ).then(
+      ({ created, deleted }) => {
+        if (created + deleted > 0)
+          logger.info(`Liveness map repaired: ${created} entries added, ${deleted} removed`);
+      },
+      (error: unknown) => logger.error('Reconciling the liveness map failed', error),
+    );
 
     const relay = await relayTrigger(runtime, settings, logger);
     await relay.start();

@@ -69,6 +69,34 @@ describe('the embedded stack killed with SIGKILL mid-write', () => {
     expect(listed.length).toBeGreaterThanOrEqual(
       [...acknowledged.keys()].filter((p) => !p.includes('/modules/')).length,
     );
+
+    // The liveness map follows the registry: an entry for every identity, none for others.
+    const identities = new Set<string>();
+    for (const d of listed) {
+      identities.add(d.deviceId);
+      for (const m of (await second.call('GET', `/devices/${d.deviceId}/modules`)).json as {
+        moduleId: string;
+      }[])
+        identities.add(`${d.deviceId}/${m.moduleId}`);
+    }
+    const expected = [...identities].sort();
+    let last: string[] = [];
+    const mapped = await eventually(
+      async () => {
+        const entries = (await second.call('GET', '/liveness?top=1000')).json as {
+          deviceId: string;
+          moduleId: string | null;
+        }[];
+        const keys = entries
+          .map((e) => (e.moduleId ? `${e.deviceId}/${e.moduleId}` : e.deviceId))
+          .sort();
+        last = keys;
+        return JSON.stringify(keys) === JSON.stringify(expected) ? keys : undefined;
+      },
+      'the liveness map to match the registry',
+      60_000,
+    ).catch(() => last);
+    expect(mapped).toEqual(expected);
     await second.stop();
   }, 180_000);
 });
