@@ -15,6 +15,8 @@ export interface CosmosStandIn {
   endpoint: string;
   key: string;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash: nothing is flushed or closed. */
+  kill(): Promise<void>;
 }
 
 type ChildMessage = { type: 'listening'; port: number } | { type: 'error'; message: string };
@@ -73,6 +75,10 @@ export async function startCosmosStandIn(options?: {
     endpoint: `http://127.0.0.1:${realPort}`,
     key: EMULATOR_KEY,
     stop: () => (stopping ??= killAndWait(child, exited, STOP_GRACE_MS)),
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
   };
 }
 
