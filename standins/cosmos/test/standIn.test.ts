@@ -59,7 +59,15 @@ describe('the durable Cosmos DB stand-in', () => {
     const dir = dataDir();
     const first = await start(dir);
     const items = await container(first);
-    const acknowledged = new Map<string, Record<string, unknown>>();
+    type Doc = {
+      id: string;
+      pk: string;
+      n: number | string;
+      _etag?: string;
+      _rid?: string;
+      _ts?: number;
+    };
+    const acknowledged = new Map<string, Doc>();
     let killed = false;
     const writers = Array.from({ length: 16 }, async (_, w) => {
       for (let i = 0; !killed; i++) {
@@ -69,9 +77,9 @@ describe('the durable Cosmos DB stand-in', () => {
           if (i % 3 === 0) {
             const { resource: replaced } = await items
               .item(resource!.id, `p${w}`)
-              .replace(
+              .replace<Doc>(
                 { id: resource!.id, pk: `p${w}`, n: -i },
-                { accessCondition: { type: 'IfMatch', condition: resource!._etag! } },
+                { accessCondition: { type: 'IfMatch', condition: resource!._etag } },
               );
             acknowledged.set(replaced!.id, replaced!);
           }
@@ -80,7 +88,7 @@ describe('the durable Cosmos DB stand-in', () => {
         }
       }
     });
-    await until(async () => (acknowledged.size >= 300 ? true : undefined), 'writes');
+    await until(() => Promise.resolve(acknowledged.size >= 300 ? true : undefined), 'writes');
     await first.kill();
     killed = true;
     await Promise.all(writers);
@@ -88,7 +96,7 @@ describe('the durable Cosmos DB stand-in', () => {
     const second = await start(dir);
     const again = await container(second);
     for (const [id, doc] of acknowledged) {
-      const { resource } = await again.item(id, doc.pk as string).read<Record<string, unknown>>();
+      const { resource } = await again.item(id, doc.pk).read<Doc>();
       expect(resource, id).toMatchObject({
         n: doc.n,
         _etag: doc._etag,
@@ -98,7 +106,7 @@ describe('the durable Cosmos DB stand-in', () => {
     }
     // An etag a client held before the crash still works.
     const [id, doc] = [...acknowledged][0]!;
-    await again.item(id, doc.pk as string).replace(
+    await again.item(id, doc.pk).replace(
       { id, pk: doc.pk, n: 'after' },
       {
         accessCondition: { type: 'IfMatch', condition: doc._etag as string },
