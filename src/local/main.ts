@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     `Registry (HTTPS) : ${stack.httpsUrl}   (self-signed certificate: ${settings.DATA_DIR}/tls/cert.pem)`,
   );
   log(
-    `Cosmos DB        : ${stack.cosmosEndpoint}${settings.COSMOS_ENDPOINT ? '' : '   (embedded stand-in, data in memory only)'}`,
+    `Cosmos DB        : ${stack.cosmosEndpoint}${settings.COSMOS_ENDPOINT ? '' : `   (embedded stand-in, data in ${settings.DATA_DIR}/cosmos)`}`,
   );
   log(`Device endpoint  : ${stack.httpsUrl}/devices/{id}/messages/events`);
   log(
