@@ -9,6 +9,14 @@ import {
   lifecycleRelayHandler,
 } from '../src/lifecycle/lifecycleRelayTrigger';
 
+/** Store or hub failures are thrown; the host delivers the batch again (handlers are idempotent). */
+const untilDone = {
+  strategy: 'exponentialBackoff',
+  maxRetryCount: -1,
+  minimumInterval: { seconds: 1 },
+  maximumInterval: { minutes: 1 },
+} as const;
+
 for (const route of routes(servicesFromEnvironment)) {
   app.http(route.name, {
     methods: route.methods,
@@ -24,12 +32,7 @@ app.eventHub(liveness.ingest.name, {
   eventHubName: '%LIVENESS_EVENTHUB_NAME%',
   cardinality: 'many',
   // Store failures are thrown; the host then delivers the batch again (writes are idempotent).
-  retry: {
-    strategy: 'exponentialBackoff',
-    maxRetryCount: -1,
-    minimumInterval: { seconds: 1 },
-    maximumInterval: { minutes: 1 },
-  },
+  retry: untilDone,
   handler: liveness.ingest.handler,
 });
 app.timer(liveness.sweep.name, {
@@ -49,12 +52,7 @@ app.cosmosDB(LIFECYCLE_RELAY_TRIGGER_NAME, {
   containerName: '%COSMOS_CONTAINER%',
   leaseContainerName: '%COSMOS_LEASE_CONTAINER%',
   createLeaseContainerIfNotExists: true,
-  retry: {
-    strategy: 'exponentialBackoff',
-    maxRetryCount: -1,
-    minimumInterval: { seconds: 1 },
-    maximumInterval: { minutes: 1 },
-  },
+  retry: untilDone,
   handler: lifecycleRelayHandler(servicesFromEnvironment),
 });
 // The reference lifecycle consumer: a device catalog, on a consumer group of its own.
@@ -63,11 +61,6 @@ app.eventHub(CATALOG_TRIGGER_NAME, {
   eventHubName: '%LIVENESS_EVENTHUB_NAME%',
   consumerGroup: '%CATALOG_CONSUMER_GROUP%',
   cardinality: 'many',
-  retry: {
-    strategy: 'exponentialBackoff',
-    maxRetryCount: -1,
-    minimumInterval: { seconds: 1 },
-    maximumInterval: { minutes: 1 },
-  },
+  retry: untilDone,
   handler: catalogEventHubHandler(servicesFromEnvironment),
 });

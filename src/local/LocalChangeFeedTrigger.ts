@@ -1,5 +1,6 @@
 import { ChangeFeedStartFrom, type Container } from '@azure/cosmos';
 import { InvocationContext } from '@azure/functions';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../ports/Logger';
 
@@ -84,7 +85,7 @@ export class LocalChangeFeedTrigger {
       const documents = (page.result ?? []) as unknown[];
       if (documents.length > 0) {
         const context = new InvocationContext({
-          invocationId: crypto.randomUUID(),
+          invocationId: randomUUID(),
           functionName: this.name,
           logHandler: (level, ...args) => {
             if (level === 'error') this.logger.error(args.map(String).join(' '));

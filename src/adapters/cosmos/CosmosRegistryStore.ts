@@ -237,7 +237,8 @@ export class CosmosRegistryStore implements RegistryStore {
       throw translateCosmosError(error, {});
     }
     const failed = results.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
-    if (failed === 0 || failed === operations.length - 1) throw new LedgerConflict(deviceId);
+    // The ledger (first) or the outbox record (after the writes) lost a race: plan again.
+    if (failed === 0 || failed > commit.writes.length) throw new LedgerConflict(deviceId);
     if (failed > 0)
       throw failure(
         deviceId,

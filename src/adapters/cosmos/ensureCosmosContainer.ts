@@ -11,6 +11,8 @@ export async function ensureCosmosContainer(
   const { container } = await database.containers.createIfNotExists({
     id: containerId,
     partitionKey: { paths: [partitionKeyPath] },
+    // TTL on, no default: only items that carry a `ttl` expire (a deleted device's ledger).
+    defaultTtl: -1,
   });
   return container;
 }

@@ -244,20 +244,25 @@ export class TableLivenessStore implements LivenessStore {
     };
   }
 
-  async listAlerts(pageSize: number, continuationToken?: string): Promise<Page<StoredAlert>> {
-    // Alerts are few; read them all from every partition and page by time.
+  /** Alert rows under a prefix (`a`: the log, `q`: pending), oldest first. */
+  private async alertRows(prefix: 'a' | 'q'): Promise<StoredAlert[]> {
+    // Alerts are few; read them all from every partition and order by time.
     const all: StoredAlert[] = [];
     await inParallel(this.keys.allPartitions(), 16, async (pk) => {
       this.counters.queries++;
       for await (const e of this.table.listEntities<AlertEntity>({
         queryOptions: {
-          filter: odata`PartitionKey eq ${pk} and RowKey ge ${'a|'} and RowKey lt ${'a}'}`,
+          filter: odata`PartitionKey eq ${pk} and RowKey ge ${`${prefix}|`} and RowKey lt ${`${prefix}}`}`,
         },
       })) {
         all.push(storedAlertSchema.parse(JSON.parse(e.alert)));
       }
     });
-    all.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
+    return all.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
+  }
+
+  async listAlerts(pageSize: number, continuationToken?: string): Promise<Page<StoredAlert>> {
+    const all = await this.alertRows('a');
     const start =
       continuationToken === undefined ? 0 : Number(decodeToken(continuationToken)?.i ?? 0);
     const items = all.slice(start, start + pageSize);
@@ -272,19 +277,8 @@ export class TableLivenessStore implements LivenessStore {
   }
 
   async listPendingAlerts(limit: number): Promise<LivenessAlert[]> {
-    const all: StoredAlert[] = [];
-    await inParallel(this.keys.allPartitions(), 16, async (pk) => {
-      this.counters.queries++;
-      for await (const e of this.table.listEntities<AlertEntity>({
-        queryOptions: {
-          filter: odata`PartitionKey eq ${pk} and RowKey ge ${'q|'} and RowKey lt ${'q}'}`,
-        },
-      })) {
-        all.push(storedAlertSchema.parse(JSON.parse(e.alert)));
-      }
-    });
-    all.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
-    return all.slice(0, limit).map(({ id: _id, ...alert }) => alert);
+    const pending = await this.alertRows('q');
+    return pending.slice(0, limit).map(({ id: _id, ...alert }) => alert);
   }
 
   async completeAlerts(alerts: readonly LivenessAlert[]): Promise<void> {
