@@ -96,8 +96,8 @@ async function startHost(cosmos: CosmosStandIn, dataDir: string): Promise<Host> 
     HTTPS_PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
-    // Any value keeps the host from starting Azurite; the registry does not use storage yet.
-    STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true',
+    // No storage setting: the host starts its own Azurite, as `npm start` does (jobs, the
+    // liveness map and the catalog live there).
   });
   const profileDir = process.env.BENCH_HOST_PROFILE?.trim();
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [];
