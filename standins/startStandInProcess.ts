@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { forwardLines, killAndWait, waitForExit } from '../src/local/childProcesses';
+
+const STARTUP_DEADLINE_MS = 30_000;
+const STOP_GRACE_MS = 5_000;
+const STDERR_TAIL_LINES = 20;
+
+type ChildMessage = { type: 'listening'; port: number } | { type: 'error'; message: string };
+
+export interface StandInProcess {
+  port: number;
+  /** SIGTERM (the stand-in flushes and exits), SIGKILL after a grace period. */
+  stop(): Promise<void>;
+  /** SIGKILL, as a crash: nothing is flushed or closed. */
+  kill(): Promise<void>;
+}
+
+/**
+ * A stand-in's entry file: compiled next to its launcher, or, when the launcher runs from its
+ * TypeScript source (tests), in the build `npm run build` writes (the test setup builds first).
+ */
+export function standInEntry(folder: string, dir: string): string {
+  const beside = join(dir, 'main.js');
+  if (existsSync(beside)) return beside;
+  return join(resolve(dir, '..', '..'), 'dist', 'standins', folder, 'main.js');
+}
+
+/**
+ * Runs a stand-in's `main.js` in a process of its own (so it gets its own core), waits until it
+ * reports its port over IPC, and forwards its output to `log`. The child exits when the IPC
+ * channel closes, so it never outlives its parent.
+ */
+export async function startStandInProcess(
+  name: string,
+  entry: string,
+  args: string[],
+  log?: (line: string) => void,
+): Promise<StandInProcess> {
+  const child = spawn(process.execPath, [entry, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    windowsHide: true,
+  });
+  const exited = waitForExit(child);
+  const stderrTail: string[] = [];
+  forwardLines(child.stdout, (line) => log?.(`[${name}] ${line}`));
+  forwardLines(child.stderr, (line) => {
+    stderrTail.push(line);
+    if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+    log?.(`[${name}] ${line}`);
+  });
+  let port: number;
+  try {
+    port = await waitForListening(name, child, () => stderrTail.join('\n'));
+  } catch (err) {
+    await killAndWait(child, exited, STOP_GRACE_MS);
+    throw err;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    stop: () => (stopping ??= killAndWait(child, exited, STOP_GRACE_MS)),
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+function waitForListening(
+  name: string,
+  child: ChildProcess,
+  stderr: () => string,
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const fail = (reason: string): void => {
+      cleanup();
+      const details = stderr();
+      reject(new Error(`${name} failed to start: ${reason}${details ? `\n${details}` : ''}`));
+    };
+    const onMessage = (raw: unknown): void => {
+      const message = raw as ChildMessage;
+      if (message.type === 'listening') {
+        cleanup();
+        resolve(message.port);
+      } else {
+        fail(message.message);
+      }
+    };
+    const onError = (err: Error): void => fail(err.message);
+    const timer = setTimeout(
+      () => fail(`not listening after ${STARTUP_DEADLINE_MS} ms`),
+      STARTUP_DEADLINE_MS,
+    );
+    let settled = false;
+    const cleanup = (): void => {
+      settled = true;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('error', onError);
+    };
+    child.on('message', onMessage);
+    child.on('error', onError);
+    // 'close' (not 'exit') so the stderr explaining the failure has been read by then.
+    child.once('close', (code, signal) => {
+      if (!settled) fail(`process exited early (code ${code}, signal ${signal})`);
+    });
+  });
+}
