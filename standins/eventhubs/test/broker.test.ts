@@ -41,7 +41,7 @@ async function receive(
           },
           processError: (e) => Promise.resolve(reject(e)),
         },
-        { startPosition: earliestEventPosition, maxWaitTimeInSeconds: 1 },
+        { startPosition: earliestEventPosition, maxWaitTimeInSeconds: 1, maxBatchSize: 100 },
       );
     });
   } finally {
