@@ -30,17 +30,20 @@ export function standInEntry(folder: string, dir: string): string {
 /**
  * Runs a stand-in's `main.js` in a process of its own (so it gets its own core), waits until it
  * reports its port over IPC, and forwards its output to `log`. The child exits when the IPC
- * channel closes, so it never outlives its parent.
+ * channel closes, so it never outlives its parent. `env` adds variables to its environment
+ * (for settings such as keys, which do not belong on a command line anyone can list).
  */
 export async function startStandInProcess(
   name: string,
   entry: string,
   args: string[],
   log?: (line: string) => void,
+  env?: Record<string, string>,
 ): Promise<StandInProcess> {
   const child = spawn(process.execPath, [entry, ...args], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     windowsHide: true,
+    env: { ...process.env, ...env },
   });
   const exited = waitForExit(child);
   const stderrTail: string[] = [];

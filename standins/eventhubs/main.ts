@@ -1,30 +1,37 @@
-import { EventHubsBroker, type HubSettings } from './EventHubsBroker';
+import { brokerSettingsSchema } from './brokerSettings';
+import { EventHubsBroker } from './EventHubsBroker';
 
 /**
- * The stand-in's process: `node main.js <port> <settings JSON>`; the settings are the
- * broker's (hubs, key name, key, data directory, retention). Reports its port over IPC and
- * exits when the IPC channel closes (its parent died) or on SIGTERM.
+ * The stand-in's process: `node main.js <port>`, its settings (hubs, key name, key, data
+ * directory, retention) in EVENTHUBS_STANDIN_SETTINGS as JSON, so the key stays out of the
+ * command line. Reports its port over IPC and exits when the IPC channel closes (its parent
+ * died) or on SIGTERM, after the writes under way are on disk.
  */
-const [, , portArg, settingsArg] = process.argv;
-const settings = JSON.parse(settingsArg ?? '{}') as {
-  hubs: HubSettings[];
-  keyName: string;
-  key: string;
-  dataDir?: string;
-  retentionHours?: number;
+const fail = (message: string): void => {
+  console.error(message);
+  if (process.connected) process.send?.({ type: 'error', message }, () => process.exit(1));
+  else process.exit(1);
 };
-const broker = new EventHubsBroker({ ...settings, log: (line) => console.error(line) });
-const stop = () => {
-  broker.close();
-  process.exit(0);
-};
-process.on('disconnect', stop);
-process.on('SIGTERM', stop);
-broker.listen(Number(portArg ?? 0), '127.0.0.1').then(
-  (port) => process.send?.({ type: 'listening', port }),
-  (error: Error) => {
-    if (process.connected)
-      process.send?.({ type: 'error', message: error.message }, () => process.exit(1));
-    else process.exit(1);
-  },
+
+const parsed = brokerSettingsSchema.safeParse(
+  JSON.parse(process.env.EVENTHUBS_STANDIN_SETTINGS ?? '{}'),
 );
+if (!parsed.success) {
+  fail(`Bad Event Hubs stand-in settings: ${parsed.error.message}`);
+} else {
+  let broker: EventHubsBroker | undefined;
+  const stop = (): void => {
+    void (broker?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+  };
+  process.on('disconnect', stop);
+  process.on('SIGTERM', stop);
+  try {
+    broker = new EventHubsBroker({ ...parsed.data, log: (line) => console.error(line) });
+    broker.listen(Number(process.argv[2] ?? 0), '127.0.0.1').then(
+      (port) => process.send?.({ type: 'listening', port }),
+      (error: Error) => fail(error.message),
+    );
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+}
