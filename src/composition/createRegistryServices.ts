@@ -30,7 +30,6 @@ import { DeviceCredentials } from '../application/device/DeviceCredentials';
 import { DeviceMessageIngress } from '../application/device/DeviceMessageIngress';
 import { RateLimiter } from '../application/device/RateLimiter';
 import { EventHubTelemetryPublisher } from '../adapters/eventhubs/EventHubTelemetryPublisher';
-import { ChannelTelemetryPublisher } from '../liveness/ChannelTelemetryPublisher';
 import type { TelemetryPublisher } from '../ports/TelemetryPublisher';
 import { DeviceRegistry } from '../application/DeviceRegistry';
 import { AlertRelay } from '../application/liveness/AlertRelay';
@@ -42,7 +41,6 @@ import type { RegistryDeps } from '../application/RegistryDeps';
 import type { Settings } from '../config/Settings';
 import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
 import type { LivenessPolicy } from '../domain/liveness/LivenessRecord';
-import { InProcessEventChannel } from '../liveness/InProcessEventChannel';
 import { livenessEventHubHandler } from '../liveness/livenessTriggerHandlers';
 import type { LivenessServices } from '../liveness/LivenessServices';
 import { noAlertPublisher } from '../ports/AlertPublisher';
@@ -52,6 +50,15 @@ import type { Logger } from '../ports/Logger';
 import type { PipelineProbe } from '../ports/PipelineProbe';
 import type { RegistryServices } from './RegistryServices';
 import type { RegistryStore } from '../ports/RegistryStore';
+import type { InvocationContext } from '@azure/functions';
+
+/** What carries the service's events: Event Hubs in the product, something else in a benchmark. */
+export interface EventTransport {
+  lifecycle: LifecyclePublisher;
+  telemetry: TelemetryPublisher;
+  probe?: PipelineProbe;
+  close(): Promise<void>;
+}
 
 export interface RegistryEnvironment {
   settings: Settings;
@@ -65,12 +72,17 @@ export interface RegistryEnvironment {
     /** E.g. a benchmark handing events off as Event Hubs would, out of this process. */
     lifecyclePublisher?: (publisher: LifecyclePublisher) => LifecyclePublisher;
   };
+  /**
+   * Benchmarks' baseline only: events handed straight to the liveness trigger's handler in this
+   * process instead of through Event Hubs (which the service always uses otherwise).
+   */
+  eventTransport?: (
+    livenessHandler: (messages: unknown, context: InvocationContext) => Promise<void>,
+  ) => EventTransport;
 }
 
 export interface RegistryRuntime {
   services: RegistryServices;
-  /** The embedded stand-in for the Event Hub, when no Event Hubs connection is configured. */
-  channel: InProcessEventChannel | undefined;
   registryStore: RegistryStore;
   /** The identity container, whose change feed the local host reads for the relay. */
   identities: Container;
@@ -110,6 +122,11 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   if (!settings.STORAGE_CONNECTION_STRING) {
     throw new Error(
       'STORAGE_CONNECTION_STRING must be set (npm start provides Azurite when it is absent)',
+    );
+  }
+  if (!settings.EVENTHUB_CONNECTION && !env.eventTransport) {
+    throw new Error(
+      'EVENTHUB_CONNECTION must be set (npm start provides an embedded Event Hubs stand-in when it is absent)',
     );
   }
   const clock = env.clock ?? systemClock;
@@ -166,58 +183,43 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     tombstoneSeconds: settings.LIVENESS_TOMBSTONE_SECONDS,
   };
 
-  const closers: (() => Promise<void>)[] = [];
-  let publisher: LifecyclePublisher;
-  let probe: PipelineProbe | undefined;
-  let channel: InProcessEventChannel | undefined;
   let alertPublisher = noAlertPublisher;
-  let telemetry: TelemetryPublisher;
-  // The channel delivers to the ingest built below; it only calls once events flow.
+  let transport: EventTransport;
+  // A transport delivers to the ingest built below; it only calls once events flow.
   const built: { liveness?: LivenessServices } = {};
-  if (settings.EVENTHUB_CONNECTION) {
+  if (env.eventTransport) {
+    transport = env.eventTransport(
+      livenessEventHubHandler(() => Promise.resolve(built.liveness as LivenessServices)),
+    );
+  } else {
+    const connection = settings.EVENTHUB_CONNECTION!;
     const lifecycleHub = EventHubPublisher.fromConnectionString(
-      settings.EVENTHUB_CONNECTION,
+      connection,
       settings.LIVENESS_EVENTHUB_NAME,
     );
     const alertHub = EventHubPublisher.fromConnectionString(
-      settings.EVENTHUB_CONNECTION,
+      connection,
       settings.ALERTS_EVENTHUB_NAME,
     );
     const consumer = new EventHubConsumerClient(
       '$Default',
-      settings.EVENTHUB_CONNECTION,
+      connection,
       settings.LIVENESS_EVENTHUB_NAME,
     );
-    publisher = new EventHubLifecyclePublisher(lifecycleHub);
-    telemetry = new EventHubTelemetryPublisher(lifecycleHub);
     alertPublisher = new EventHubAlertPublisher(alertHub);
-    probe = new EventHubPipelineProbe(consumer, livenessStore);
-    closers.push(
-      () => lifecycleHub.close(),
-      () => alertHub.close(),
-      () => consumer.close(),
-    );
-  } else {
-    channel = new InProcessEventChannel(
-      livenessEventHubHandler(() => Promise.resolve(built.liveness as LivenessServices)),
-      clock,
-      logger,
-      {
-        eventHubName: settings.LIVENESS_EVENTHUB_NAME,
-        maxBatchSize: 1000,
-        retryDelayMs: 1000,
-        lingerMs: 50,
+    transport = {
+      lifecycle: new EventHubLifecyclePublisher(lifecycleHub),
+      telemetry: new EventHubTelemetryPublisher(lifecycleHub),
+      probe: new EventHubPipelineProbe(consumer, livenessStore),
+      close: async () => {
+        await Promise.allSettled([lifecycleHub.close(), alertHub.close(), consumer.close()]);
       },
-    );
-    publisher = channel;
-    probe = channel;
-    telemetry = new ChannelTelemetryPublisher(channel);
-    const c = channel;
-    closers.push(() => c.stop());
+    };
   }
+  const publisher = transport.lifecycle;
   const pipeline = new PipelineMonitor(
     livenessStore,
-    probe,
+    transport.probe,
     settings.LIVENESS_MAX_PIPELINE_LAG_SECONDS,
   );
   const alertRelay = new AlertRelay(livenessStore, alertPublisher, logger);
@@ -286,7 +288,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       liveness,
       deviceIngress: new DeviceMessageIngress(
         new DeviceAuthenticator(credentials, policies, hostName ? [hostName] : []),
-        telemetry,
+        transport.telemetry,
         new RateLimiter(settings.DEVICE_MESSAGES_PER_SECOND, settings.DEVICE_MESSAGE_BURST),
         clock,
       ),
@@ -297,14 +299,13 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     credentials,
     identities: container,
     registryStore,
-    channel,
     cosmos,
     livenessTable,
     jobWorker,
     jobQueue,
     jobPoisonQueue,
     close: async () => {
-      for (const close of closers) await close().catch(() => undefined);
+      await transport.close().catch(() => undefined);
       cosmos.dispose();
     },
   };

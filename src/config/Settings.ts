@@ -24,8 +24,17 @@ export const settingsSchema = z.object({
     .max(97, 'must be at most 97: a device is deleted with its modules in one batch of 100')
     .default(20),
   STORAGE_CONNECTION_STRING: optional,
-  /** Event Hubs namespace connection string; without it, events flow through an in-process channel. */
+  /** Event Hubs namespace connection string; without it, npm start runs an embedded stand-in. */
   EVENTHUB_CONNECTION: optional,
+  /** Local host only: the blob container of the Event Hubs triggers' ownership and checkpoints. */
+  EVENTHUB_CHECKPOINT_CONTAINER: z
+    .string()
+    .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid blob container name')
+    .default('azure-webjobs-eventhub'),
+  /** Local host only: the embedded Event Hubs stand-in's AMQP port, partitions and retention. */
+  EVENTHUB_PORT: z.coerce.number().int().min(0).max(65535).default(5672),
+  EVENTHUB_PARTITIONS: z.coerce.number().int().min(1).max(32).default(4),
+  EVENTHUB_RETENTION_HOURS: z.coerce.number().positive().max(168).default(24),
   LIVENESS_EVENTHUB_NAME: z.string().default('telemetry'),
   ALERTS_EVENTHUB_NAME: z.string().default('alerts'),
   LIVENESS_TABLE: z

@@ -17,13 +17,17 @@ async function main(): Promise<void> {
   );
   log(`Device endpoint  : ${stack.httpsUrl}/devices/{id}/messages/events`);
   log(
-    `Liveness         : sweep on '${settings.LIVENESS_SWEEP_SCHEDULE}', events ${settings.EVENTHUB_CONNECTION ? `from Event Hub '${settings.LIVENESS_EVENTHUB_NAME}'` : 'through the in-process channel'}`,
+    `Event Hubs       : hubs '${settings.LIVENESS_EVENTHUB_NAME}' and '${settings.ALERTS_EVENTHUB_NAME}'${settings.EVENTHUB_CONNECTION ? '' : `   (embedded stand-in, data in ${settings.DATA_DIR}/eventhubs)`}`,
+  );
+  log(
+    `Liveness         : sweep on '${settings.LIVENESS_SWEEP_SCHEDULE}', events from Event Hub '${settings.LIVENESS_EVENTHUB_NAME}'`,
   );
   log(
     `Jobs             : queue '${settings.JOBS_QUEUE_NAME}', up to ${settings.JOBS_MAX_CONCURRENT} at once`,
   );
   log(`Service connection string: ${stack.serviceConnectionString}`);
   log(`Storage connection string: ${stack.storageConnectionString}`);
+  log(`Event Hubs connection string: ${stack.eventHubConnectionString}`);
   log('Press Ctrl-C to stop.');
 
   let stopping = false;

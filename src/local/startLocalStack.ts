@@ -23,6 +23,12 @@ import { livenessTriggers } from '../liveness/livenessTriggers';
 import { loadOrCreateCertificate } from './loadOrCreateCertificate';
 import { startAzurite } from './startAzurite';
 import { startCosmosStandIn } from '../../standins/cosmos/startCosmosStandIn';
+import { startEventHubsStandIn } from '../../standins/eventhubs/startEventHubsStandIn';
+import { createHmac } from 'node:crypto';
+import { eventHubTriggers, type EventHubTriggers } from './eventHubTriggers';
+
+/** The key name of the embedded Event Hubs stand-in, as on a namespace. */
+const EVENTHUBS_KEY_NAME = 'RootManageSharedAccessKey';
 
 export interface LocalStack {
   httpUrl: string;
@@ -32,6 +38,10 @@ export interface LocalStack {
   certificate: string;
   serviceConnectionString: string;
   storageConnectionString: string;
+  /** The Event Hubs namespace (the embedded stand-in's, unless one was configured). */
+  eventHubConnectionString: string;
+  /** The liveness ingest's and the device catalog's consumers. */
+  consumers: EventHubTriggers;
   cosmosEndpoint: string;
   cosmosKey: string;
   policies: ReadonlyMap<string, SharedAccessPolicy>;
@@ -71,33 +81,57 @@ export async function startLocalStack({
       COSMOS_KEY: cosmosKey,
       STORAGE_CONNECTION_STRING: storage,
     } = settings;
+    let eventHubs = settings.EVENTHUB_CONNECTION;
+    const policies = settings.SHARED_ACCESS_POLICIES
+      ? parsePolicies(settings.SHARED_ACCESS_POLICIES, 'SHARED_ACCESS_POLICIES')
+      : await loadOrCreatePolicies(dataDir);
+    const owner = policies.get('iothubowner') ?? [...policies.values()][0];
+    if (!owner) throw new Error('No shared access policy is configured');
+
     const embeddedCosmos = !cosmosEndpoint;
-    // Started side by side; whichever starts is registered for stopping even if the other fails.
-    const [cosmos, azurite] = await Promise.allSettled([
+    // Started side by side; whichever starts is registered for stopping even if another fails.
+    const [cosmos, azurite, hubs] = await Promise.allSettled([
       embeddedCosmos ? startCosmosStandIn({ dataDir: join(dataDir, 'cosmos') }) : undefined,
       storage
         ? undefined
         : startAzurite(
             inMemoryStorage ? { inMemory: true } : { location: join(dataDir, 'azurite') },
           ),
+      eventHubs
+        ? undefined
+        : startEventHubsStandIn({
+            hubs: [
+              {
+                name: settings.LIVENESS_EVENTHUB_NAME,
+                partitions: settings.EVENTHUB_PARTITIONS,
+                consumerGroups: [settings.CATALOG_CONSUMER_GROUP],
+              },
+              { name: settings.ALERTS_EVENTHUB_NAME, partitions: settings.EVENTHUB_PARTITIONS },
+            ],
+            keyName: EVENTHUBS_KEY_NAME,
+            // Stable across restarts without a file of its own: derived from the owner's key.
+            key: createHmac('sha256', owner.primaryKey)
+              .update('eventhubs-standin')
+              .digest('base64'),
+            port: settings.EVENTHUB_PORT,
+            dataDir: join(dataDir, 'eventhubs'),
+            retentionHours: settings.EVENTHUB_RETENTION_HOURS,
+            log: (line) => logger.warn(`Event Hubs stand-in: ${line}`),
+          }),
     ]);
-    for (const started of [cosmos, azurite]) {
+    for (const started of [cosmos, azurite, hubs]) {
       const value = started.status === 'fulfilled' ? started.value : undefined;
       if (value) stops.push(() => value.stop());
     }
     if (cosmos.status === 'rejected') throw cosmos.reason;
     if (azurite.status === 'rejected') throw azurite.reason;
+    if (hubs.status === 'rejected') throw hubs.reason;
     if (cosmos.value) {
       cosmosEndpoint = cosmos.value.endpoint;
       cosmosKey = cosmos.value.key;
     }
     if (azurite.value) storage = azurite.value.connectionString;
-
-    const policies = settings.SHARED_ACCESS_POLICIES
-      ? parsePolicies(settings.SHARED_ACCESS_POLICIES, 'SHARED_ACCESS_POLICIES')
-      : await loadOrCreatePolicies(dataDir);
-    const owner = policies.get('iothubowner') ?? [...policies.values()][0];
-    if (!owner) throw new Error('No shared access policy is configured');
+    if (hubs.value) eventHubs = hubs.value.connectionString();
 
     const runtime = await createRegistryServices({
       settings: {
@@ -105,6 +139,7 @@ export async function startLocalStack({
         COSMOS_ENDPOINT: cosmosEndpoint,
         COSMOS_KEY: cosmosKey,
         STORAGE_CONNECTION_STRING: storage,
+        EVENTHUB_CONNECTION: eventHubs,
       },
       policies,
       logger,
@@ -134,6 +169,15 @@ export async function startLocalStack({
       },
       (error: unknown) => logger.error('Reconciling the liveness map failed', error),
     );
+
+    // Event Hubs triggers first: the relay's and the endpoint's events have a consumer.
+    const consumers = eventHubTriggers(
+      runtime,
+      { ...settings, EVENTHUB_CONNECTION: eventHubs, STORAGE_CONNECTION_STRING: storage },
+      logger,
+    );
+    await consumers.start();
+    stops.push(() => consumers.stop());
 
     const relay = await relayTrigger(runtime, settings, logger);
     await relay.start();
@@ -167,6 +211,8 @@ export async function startLocalStack({
       certificate: cert,
       serviceConnectionString: serviceConnectionString(hostName, owner),
       storageConnectionString: storage ?? '',
+      eventHubConnectionString: eventHubs ?? '',
+      consumers,
       cosmosEndpoint: cosmosEndpoint ?? '',
       cosmosKey: cosmosKey ?? '',
       policies,

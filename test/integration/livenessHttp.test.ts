@@ -8,16 +8,22 @@ describe('liveness end to end: registry → lifecycle stream → map → sweep �
   let rt: TestRuntime;
   const call = (method: string, path: string, body?: unknown) =>
     api(method, path, { baseUrl: rt.url, ...(body === undefined ? {} : { body }) });
-  const heartbeat = (deviceId: string, extra: Record<string, string> = {}) =>
-    rt.runtime.channel!.send([
+  // As an IoT Hub route delivers telemetry: the hub's stamps travel as properties here.
+  const heartbeat = (deviceId: string, extra: Record<string, string> = {}, moduleId?: string) =>
+    rt.send([
       {
-        body: '',
-        properties: { messageType: 'heartbeat', ...extra },
-        systemProperties: {
-          'iothub-connection-device-id': deviceId,
-          'iothub-message-source': 'Telemetry',
-        },
         partitionKey: deviceId,
+        data: {
+          body: '',
+          properties: {
+            messageType: 'heartbeat',
+            ...extra,
+            'iothub-connection-device-id': deviceId,
+            ...(moduleId ? { 'iothub-connection-module-id': moduleId } : {}),
+            'iothub-message-source': 'Telemetry',
+            'iothub-enqueuedtime': rt.clock.now().toISOString(),
+          },
+        },
       },
     ]);
   const settle = () => rt.settled();
@@ -37,7 +43,7 @@ describe('liveness end to end: registry → lifecycle stream → map → sweep �
     });
 
     rt.clock.set('2026-01-01T00:01:00.000Z');
-    heartbeat('e2e-1', { intervalSeconds: '30' });
+    await heartbeat('e2e-1', { intervalSeconds: '30' });
     await settle();
     const online = (await call('GET', '/devices/e2e-1/liveness')).json;
     expect(online).toMatchObject({
@@ -63,7 +69,7 @@ describe('liveness end to end: registry → lifecycle stream → map → sweep �
     expect((silent.json as { deviceId: string }[]).map((r) => r.deviceId)).toEqual(['e2e-1']);
 
     rt.clock.set('2026-01-01T00:05:00.000Z');
-    heartbeat('e2e-1');
+    await heartbeat('e2e-1');
     await settle();
     const alerts = (await call('GET', '/liveness/alerts')).json as { kind: string }[];
     expect(alerts.map((a) => a.kind)).toEqual(['silent', 'recovered']);
@@ -93,7 +99,7 @@ describe('liveness end to end: registry → lifecycle stream → map → sweep �
       404,
     );
 
-    heartbeat('e2e-2');
+    await heartbeat('e2e-2');
     await settle();
     const disabled = await api('PUT', '/devices/e2e-2', {
       baseUrl: rt.url,
@@ -116,17 +122,7 @@ describe('liveness end to end: registry → lifecycle stream → map → sweep �
   it('tracks modules separately and shows them on the registry module', async () => {
     await call('PUT', '/devices/e2e-4', {});
     await call('PUT', '/devices/e2e-4/modules/sensor', {});
-    rt.runtime.channel!.send([
-      {
-        body: '',
-        properties: { messageType: 'heartbeat' },
-        systemProperties: {
-          'iothub-connection-device-id': 'e2e-4',
-          'iothub-connection-module-id': 'sensor',
-        },
-        partitionKey: 'e2e-4',
-      },
-    ]);
+    await heartbeat('e2e-4', {}, 'sensor');
     await settle();
     expect((await call('GET', '/devices/e2e-4/modules/sensor/liveness')).json).toMatchObject({
       moduleId: 'sensor',

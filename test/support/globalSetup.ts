@@ -21,6 +21,8 @@ export interface ProvidedStack {
   cosmosDatabase: string;
   cosmosContainer: string;
   policies: SharedAccessPolicy[];
+  /** Removed after the run: test runtimes keep their Event Hubs stand-ins' data here. */
+  dataDir: string;
 }
 
 const ROOT = resolve(__dirname, '../..');
@@ -43,6 +45,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const settings = parseSettings({
     PORT: '0',
     HTTPS_PORT: '0',
+    EVENTHUB_PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
   });
@@ -62,6 +65,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     cosmosDatabase: settings.COSMOS_DATABASE,
     cosmosContainer: settings.COSMOS_CONTAINER,
     policies: [...stack.policies.values()],
+    dataDir,
   });
   return async () => {
     await stack.stop();

@@ -35,6 +35,7 @@ export async function startServiceProcess(
       ...process.env,
       PORT: '0',
       HTTPS_PORT: '0',
+      EVENTHUB_PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       ...env,

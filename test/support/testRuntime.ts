@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
+import { join } from 'node:path';
 import { parseSettings } from '../../src/config/Settings';
 import {
   createRegistryServices,
@@ -17,6 +18,12 @@ import type { LocalChangeFeedTrigger } from '../../src/local/LocalChangeFeedTrig
 import { relayTrigger } from '../../src/local/relayTrigger';
 import { eventually } from './blobContainers';
 import type { RegistryEnvironment } from '../../src/composition/createRegistryServices';
+import { EventHubProducerClient, type EventData } from '@azure/event-hubs';
+import {
+  startEventHubsStandIn,
+  type EventHubsStandIn,
+} from '../../standins/eventhubs/startEventHubsStandIn';
+import { eventHubTriggers, type EventHubTriggers } from '../../src/local/eventHubTriggers';
 
 export interface TestRuntime {
   url: string;
@@ -24,9 +31,14 @@ export interface TestRuntime {
   clock: { now(): Date; set(iso: string): void; advance(seconds: number): void };
   /** The lifecycle relay over the change feed: `abandon()` makes it "die". */
   relay: LocalChangeFeedTrigger;
+  /** Its own Event Hubs stand-in, and the liveness ingest's and catalog's consumers on it. */
+  eventHubs: EventHubsStandIn;
+  consumers: EventHubTriggers;
+  /** Sends events to the lifecycle/telemetry hub, as a producer (an IoT Hub route) would. */
+  send(events: { partitionKey: string; data: EventData }[]): Promise<void>;
   /** The job queue's trigger, when started: `abandon()` makes the worker "die". */
   jobTrigger: LocalQueueTrigger | undefined;
-  /** Resolves once every committed lifecycle notification is relayed and the channel consumed it. */
+  /** Resolves once every committed lifecycle notification is relayed and every event consumed. */
   settled(): Promise<void>;
   /** Outbox records not yet relayed. */
   pendingOutbox(): Promise<number>;
@@ -71,7 +83,21 @@ export async function startTestRuntime(
     JOBS_QUEUE_NAME: `jobs${suffix}`,
     ...settings,
   };
-  const parsed = parseSettings(effective);
+  const eventHubs = await startEventHubsStandIn({
+    hubs: [
+      { name: 'telemetry', partitions: 2, consumerGroups: ['catalog'] },
+      { name: 'alerts', partitions: 2 },
+    ],
+    keyName: 'RootManageSharedAccessKey',
+    key: 'test-runtime-key',
+    // A runtime started with another's settings finds its events (and checkpoints) again.
+    dataDir: join(stack.dataDir, 'runtimes', effective.COSMOS_CONTAINER!, 'eventhubs'),
+  });
+  effective.EVENTHUB_CHECKPOINT_CONTAINER ??= `eh${suffix}`;
+  const parsed = parseSettings({
+    EVENTHUB_CONNECTION: eventHubs.connectionString(),
+    ...effective,
+  });
   const runtime = await createRegistryServices({
     settings: parsed,
     policies: new Map(stack.policies.map((p) => [p.keyName, p])),
@@ -79,6 +105,9 @@ export async function startTestRuntime(
     clock,
     ...(options.decorate ? { decorate: options.decorate } : {}),
   });
+  const consumers = eventHubTriggers(runtime, parsed, logger, { maxWaitTimeInSeconds: 0.2 });
+  await consumers.start();
+  const producer = new EventHubProducerClient(parsed.EVENTHUB_CONNECTION!, 'telemetry');
   const relay = await relayTrigger(runtime, parsed, logger, 20);
   await relay.start();
   let jobTrigger: LocalQueueTrigger | undefined;
@@ -110,14 +139,29 @@ export async function startTestRuntime(
         async () => ((await pendingOutbox()) === 0 ? true : undefined),
         'the lifecycle relay to catch up',
       );
-      await runtime.channel?.drained();
+      await eventually(
+        async () => ((await consumers.caughtUp()) ? true : undefined),
+        'the Event Hubs consumers to catch up',
+      );
+    },
+    eventHubs,
+    consumers,
+    send: async (events) => {
+      for (const e of events) {
+        const batch = await producer.createBatch({ partitionKey: e.partitionKey });
+        batch.tryAdd(e.data);
+        await producer.sendBatch(batch);
+      }
     },
     settings: effective,
     stop: async () => {
       await jobTrigger?.stop();
       await relay.stop();
       await close(server);
+      await consumers.stop();
+      await producer.close();
       await runtime.close();
+      await eventHubs.stop();
     },
   };
 }

@@ -11,8 +11,9 @@ export class EventHubTelemetryPublisher implements TelemetryPublisher {
         partitionKey: m.partitionKey,
         data: {
           body: m.body,
-          // A producer cannot set broker annotations: the hub's system properties travel as properties.
-          properties: { ...m.systemProperties, ...m.properties },
+          // A producer cannot set broker annotations: the hub's system properties travel as
+          // properties, and win over a device's own (which must not name another device).
+          properties: { ...m.properties, ...m.systemProperties },
           ...(m.systemProperties['message-id']
             ? { messageId: m.systemProperties['message-id'] }
             : {}),

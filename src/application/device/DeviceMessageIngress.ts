@@ -53,6 +53,7 @@ export class DeviceMessageIngress {
         issuer: 'iothub',
       }),
       'iothub-message-source': 'Telemetry',
+      'iothub-enqueuedtime': now.toISOString(),
     };
     const out: TelemetryMessage[] = messages.map((m) => ({
       partitionKey: ref.deviceId,

@@ -65,11 +65,14 @@ export function parseLivenessEvent(raw: RawEvent): ParseResult {
   // application properties. Read both, system first.
   const sys = { ...raw.properties, ...raw.systemProperties };
   const props = raw.properties;
-  const enqueued = time(raw.enqueuedTimeUtc) ?? time(prop(sys, 'iothub-enqueuedtime'));
+  // When the hub took the message in (IoT Hub's stamp), else when Event Hubs did.
+  const enqueued = time(prop(sys, 'iothub-enqueuedtime')) ?? time(raw.enqueuedTimeUtc);
   const opType = text(prop(props, 'opType'));
   const source = text(prop(sys, 'iothub-message-source'));
 
-  if (opType !== null || source === 'deviceLifecycleEvents') {
+  // Only the registry's own events are lifecycle events: a device's message carries the source
+  // `Telemetry`, whatever application properties (an `opType` of its own) it sends.
+  if (source === 'deviceLifecycleEvents' || (source === null && opType !== null)) {
     const known = opType === null ? undefined : LIFECYCLE_OPS[opType.toLowerCase()];
     if (!known)
       return { ok: false, reason: `unknown lifecycle opType '${String(opType).slice(0, 40)}'` };

@@ -1,11 +1,13 @@
 import { InvocationContext } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
-import type { LifecycleNotification } from '../domain/lifecycle/LifecycleNotification';
-import type { LifecyclePublisher } from '../ports/LifecyclePublisher';
-import type { Logger } from '../ports/Logger';
-import type { PipelineProbe } from '../ports/PipelineProbe';
-import type { Clock } from '../ports/Clock';
-import { camelKeys } from './hostTriggerMetadata';
+import type { EventTransport } from '../../src/composition/createRegistryServices';
+import type { LifecycleNotification } from '../../src/domain/lifecycle/LifecycleNotification';
+import type { LifecyclePublisher } from '../../src/ports/LifecyclePublisher';
+import type { Logger } from '../../src/ports/Logger';
+import type { PipelineProbe } from '../../src/ports/PipelineProbe';
+import type { Clock } from '../../src/ports/Clock';
+import type { TelemetryMessage } from '../../src/ports/TelemetryPublisher';
+import { camelKeys } from '../../src/liveness/hostTriggerMetadata';
 
 export interface ChannelEvent {
   body: unknown;
@@ -22,10 +24,9 @@ interface Enqueued extends ChannelEvent {
 }
 
 /**
- * The embedded stand-in for the Event Hub: events published in this process are handed to the
- * same Event Hubs trigger handler Azure calls, in batches, with the `triggerMetadata` the
- * Functions host builds. Delivery is at least once: a batch whose handler throws is retried.
- * Events live in memory only.
+ * The benchmarks' in-process baseline (what the embedded stack used before the Event Hubs
+ * stand-in): events published in this process are handed to the liveness trigger's handler, in
+ * batches, with the `triggerMetadata` the Functions host builds. Events live in memory only.
  */
 export class InProcessEventChannel implements LifecyclePublisher, PipelineProbe {
   private readonly queue: Enqueued[] = [];
@@ -177,4 +178,19 @@ export class InProcessEventChannel implements LifecyclePublisher, PipelineProbe 
       },
     });
   }
+}
+
+/** The channel as the composition root's event transport (lifecycle, telemetry and probe). */
+export function channelTransport(channel: InProcessEventChannel): EventTransport {
+  return {
+    lifecycle: channel,
+    telemetry: {
+      publish: (messages: readonly TelemetryMessage[]) => {
+        channel.send(messages);
+        return Promise.resolve();
+      },
+    },
+    probe: channel,
+    close: () => channel.stop(),
+  };
 }

@@ -1,0 +1,75 @@
+import { BlobServiceClient } from '@azure/storage-blob';
+import type { RegistryRuntime } from '../composition/createRegistryServices';
+import type { Settings } from '../config/Settings';
+import { CATALOG_TRIGGER_NAME, catalogEventHubHandler } from '../catalog/catalogTrigger';
+import { livenessTriggers } from '../liveness/livenessTriggers';
+import type { Logger } from '../ports/Logger';
+import { LocalEventHubTrigger } from './LocalEventHubTrigger';
+
+export interface EventHubTriggers {
+  liveness: LocalEventHubTrigger;
+  catalog: LocalEventHubTrigger;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Whether both consumers have handled everything their hub holds. */
+  caughtUp(): Promise<boolean>;
+}
+
+/** The Event Hubs-triggered functions, as `functions/` registers them, consuming as the host does. */
+export function eventHubTriggers(
+  runtime: RegistryRuntime,
+  settings: Pick<
+    Settings,
+    | 'EVENTHUB_CONNECTION'
+    | 'EVENTHUB_CHECKPOINT_CONTAINER'
+    | 'LIVENESS_EVENTHUB_NAME'
+    | 'CATALOG_CONSUMER_GROUP'
+    | 'STORAGE_CONNECTION_STRING'
+  >,
+  logger: Logger,
+  options: {
+    maxBatchSize?: number;
+    maxWaitTimeInSeconds?: number;
+    ownershipRenewalMs?: number;
+    ownershipExpiryMs?: number;
+  } = {},
+): EventHubTriggers {
+  if (!settings.EVENTHUB_CONNECTION || !settings.STORAGE_CONNECTION_STRING)
+    throw new Error('The Event Hubs triggers need EVENTHUB_CONNECTION and storage for checkpoints');
+  const checkpoints = BlobServiceClient.fromConnectionString(
+    settings.STORAGE_CONNECTION_STRING,
+  ).getContainerClient(settings.EVENTHUB_CHECKPOINT_CONTAINER);
+  const common = {
+    connection: settings.EVENTHUB_CONNECTION,
+    eventHubName: settings.LIVENESS_EVENTHUB_NAME,
+    checkpoints,
+    maxBatchSize: options.maxBatchSize ?? 1000,
+    maxWaitTimeInSeconds: options.maxWaitTimeInSeconds ?? 1,
+    maxRetryMs: 30_000,
+    ...(options.ownershipRenewalMs ? { ownershipRenewalMs: options.ownershipRenewalMs } : {}),
+    ...(options.ownershipExpiryMs ? { ownershipExpiryMs: options.ownershipExpiryMs } : {}),
+  };
+  const ingest = livenessTriggers(() => Promise.resolve(runtime.services.liveness)).ingest;
+  const liveness = new LocalEventHubTrigger(ingest.name, ingest.handler, logger, {
+    ...common,
+    consumerGroup: '$Default',
+  });
+  const catalog = new LocalEventHubTrigger(
+    CATALOG_TRIGGER_NAME,
+    catalogEventHubHandler(() => Promise.resolve(runtime.services)),
+    logger,
+    { ...common, consumerGroup: settings.CATALOG_CONSUMER_GROUP },
+  );
+  return {
+    liveness,
+    catalog,
+    start: async () => {
+      await liveness.start();
+      await catalog.start();
+    },
+    stop: async () => {
+      await Promise.all([liveness.stop(), catalog.stop()]);
+    },
+    caughtUp: async () => (await liveness.caughtUp()) && (await catalog.caughtUp()),
+  };
+}
