@@ -7,6 +7,8 @@ import { ROOT } from './compiledBuild';
 export interface ServiceProcess {
   url: string;
   child: ChildProcess;
+  /** What it printed so far (stdout and stderr), for a failing test's message. */
+  output(): string;
   exited: Promise<void>;
   /** A request with an iothubowner token, as a script would send it. */
   call(
@@ -87,5 +89,13 @@ export async function startServiceProcess(
     }
     await exited;
   };
-  return { url, child, exited, call, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
+  return {
+    url,
+    child,
+    output: () => lines.join('\n'),
+    exited,
+    call,
+    kill: () => signal('SIGKILL'),
+    stop: () => signal('SIGTERM'),
+  };
 }
