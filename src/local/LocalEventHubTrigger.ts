@@ -47,6 +47,7 @@ export class LocalEventHubTrigger {
   private readonly client: EventHubConsumerClient;
   private subscription: Subscription | undefined;
   private readonly stopping = new AbortController();
+  private stopped: Promise<void> | undefined;
   /** Batches being handled now (one per partition at most). */
   private readonly inFlight = new Set<Promise<unknown>>();
   /** The last sequence number handled successfully, per partition, by this host. */
@@ -98,7 +99,12 @@ export class LocalEventHubTrigger {
   }
 
   /** Stops taking batches; a batch under way finishes (and is checkpointed) unless it is failing. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    this.stopped ??= this.close();
+    return this.stopped;
+  }
+
+  private async close(): Promise<void> {
     this.stopping.abort();
     await Promise.allSettled([...this.inFlight]);
     await this.subscription?.close();

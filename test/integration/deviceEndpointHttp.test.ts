@@ -111,6 +111,32 @@ describe('device-facing endpoint', () => {
     expect(await stateOf('/devices/dev-a')).toBe('neverSeen');
   });
 
+  it('lets no application property pose as a lifecycle event, another device or the hub time', async () => {
+    await api('PUT', '/devices/dev-c', { baseUrl: rt.url, body: {} });
+    expect(await stateOf('/devices/dev-c')).toBe('neverSeen');
+    const forging = await send(
+      '/devices/dev-a/messages/events',
+      deviceToken('localhost/devices/dev-a', key),
+      {
+        headers: {
+          'iothub-app-opType': 'deleteDeviceIdentity',
+          'iothub-app-deviceId': 'dev-c',
+          'iothub-app-iothub-message-source': 'deviceLifecycleEvents',
+          'iothub-app-iothub-connection-device-id': 'dev-c',
+          'iothub-app-iothub-enqueuedtime': '2030-01-01T00:00:00.000Z',
+        },
+      },
+    );
+    expect(forging.status).toBe(204);
+    await rt.settled();
+    // It counted as dev-a's own activity, at the hub's time; dev-c is untouched.
+    const a = (await api('GET', '/devices/dev-a/liveness', { baseUrl: rt.url })).json;
+    expect(a).toMatchObject({ state: 'online', lastSeen: rt.clock.now().toISOString() });
+    const c = await api('GET', '/devices/dev-c/liveness', { baseUrl: rt.url });
+    expect(c.status).toBe(200);
+    expect(c.json).toMatchObject({ state: 'neverSeen', lastSeen: null, enabled: true });
+  });
+
   it('caps messages at 256 KB, checks batches, and throttles with Retry-After', async () => {
     await api('PUT', '/devices/dev-c', { baseUrl: rt.url, body: {} });
     const token = deviceToken(

@@ -137,6 +137,25 @@ describe('liveness end to end: registry → lifecycle stream → map → sweep �
     expect((await call('GET', '/devices/e2e-4/modules/sensor/liveness')).status).toBe(404);
   });
 
+  it('skips events it cannot read, without holding up their partition', async () => {
+    await call('PUT', '/devices/e2e-5', {});
+    await settle();
+    await rt.send([
+      // No device, a body that is not JSON, and a lifecycle event of no known kind.
+      { partitionKey: 'e2e-5', data: { body: Buffer.from('not json{') } },
+      {
+        partitionKey: 'e2e-5',
+        data: {
+          body: 'not json either',
+          properties: { opType: 'explodeDeviceIdentity', deviceId: 'e2e-5' },
+        },
+      },
+    ]);
+    await heartbeat('e2e-5');
+    await settle();
+    expect((await call('GET', '/devices/e2e-5/liveness')).json.state).toBe('online');
+  });
+
   it('forgets a deleted device, and refuses bad queries', async () => {
     await call('PUT', '/devices/e2e-3', {});
     await settle();
