@@ -12,11 +12,16 @@ import { KEY, KEY_NAME, receive, temporaryDir, until } from './brokerFixture';
 
 const HUBS = [{ name: 'telemetry', partitions: 2 }];
 
-async function start(dataDir?: string, log?: (line: string) => void): Promise<EventHubsStandIn> {
+async function start(
+  dataDir?: string,
+  log?: (line: string) => void,
+  port?: number,
+): Promise<EventHubsStandIn> {
   const standIn = await startEventHubsStandIn({
     hubs: HUBS,
     keyName: KEY_NAME,
     key: KEY,
+    ...(port ? { port } : {}),
     ...(dataDir ? { dataDir } : {}),
     ...(log ? { log } : {}),
   });
@@ -108,6 +113,52 @@ describe('the Event Hubs stand-in process', () => {
     await client.sendBatch([{ body: 'after' }], { partitionId: '0' });
     expect((await client.getPartitionProperties('0')).lastEnqueuedSequenceNumber).toBe(counts[0]);
   }, 90_000);
+
+  it('lets a producer that keeps sending through a restart retry, and loses none of it', async () => {
+    const dataDir = temporaryDir();
+    const first = await start(dataDir);
+    const client = new EventHubProducerClient(first.connectionString(), 'telemetry', {
+      retryOptions: {
+        maxRetries: 20,
+        retryDelayInMs: 100,
+        maxRetryDelayInMs: 500,
+        timeoutInMs: 3000,
+      },
+    });
+    onTestFinished(() => client.close());
+    const sent: string[] = [];
+    let restarted: EventHubsStandIn | undefined;
+    // One sender goes on while the stand-in is killed and started again on the same port.
+    const sending = (async () => {
+      for (let i = 0; i < 300; i++) {
+        const body = `r-${i}`;
+        await client.sendBatch([{ body }], { partitionId: '0' });
+        sent.push(body);
+      }
+    })();
+    await until(
+      () => sent.length >= 100,
+      () => `${sent.length} sent`,
+      30_000,
+    );
+    await first.kill();
+    restarted = await start(dataDir, undefined, first.port);
+    // A send whose answer the crash swallowed is retried after the operation timeout.
+    await sending;
+    expect(sent).toHaveLength(300);
+    // Everything stored, a retried send perhaps twice.
+    const { lastEnqueuedSequenceNumber } = await client.getPartitionProperties('0');
+    const events = await receive(
+      restarted!.connectionString(),
+      '0',
+      lastEnqueuedSequenceNumber + 1,
+      {
+        startPosition: earliestEventPosition,
+      },
+    );
+    const bodies = new Set(events.map((e) => e.body as string));
+    expect(sent.filter((b) => !bodies.has(b))).toEqual([]);
+  }, 60_000);
 
   it('starts after a crash left half a record, without it, and goes on from there', async () => {
     const dataDir = temporaryDir();
