@@ -127,7 +127,6 @@ describe('the Event Hubs stand-in process', () => {
     });
     onTestFinished(() => client.close());
     const sent: string[] = [];
-    let restarted: EventHubsStandIn | undefined;
     // One sender goes on while the stand-in is killed and started again on the same port.
     const sending = (async () => {
       for (let i = 0; i < 300; i++) {
@@ -142,14 +141,14 @@ describe('the Event Hubs stand-in process', () => {
       30_000,
     );
     await first.kill();
-    restarted = await start(dataDir, undefined, first.port);
+    const restarted = await start(dataDir, undefined, first.port);
     // A send whose answer the crash swallowed is retried after the operation timeout.
     await sending;
     expect(sent).toHaveLength(300);
     // Everything stored, a retried send perhaps twice.
     const { lastEnqueuedSequenceNumber } = await client.getPartitionProperties('0');
     const events = await receive(
-      restarted!.connectionString(),
+      restarted.connectionString(),
       '0',
       lastEnqueuedSequenceNumber + 1,
       {
