@@ -12,6 +12,10 @@ interface SenderCounters {
   delivery_count: number;
 }
 
+interface SessionOf {
+  session: { outgoing: { available(): number } };
+}
+
 export class PartitionReader {
   private closed = false;
   private attached = false;
@@ -50,9 +54,22 @@ export class PartitionReader {
     return credit - (this.sent - delivery_count);
   }
 
+  /**
+   * Room in the session's outgoing buffer, which every receiver on the session shares (rhea
+   * throws past it): when it is full, rhea says 'sendable' again once it drained.
+   */
+  private get sessionRoom(): number {
+    return (this.link as unknown as SessionOf).session.outgoing.available();
+  }
+
   pump(): void {
     if (!this.attached) return;
-    while (!this.closed && this.next < this.log.nextSequence && this.credit > 0) {
+    while (
+      !this.closed &&
+      this.next < this.log.nextSequence &&
+      this.credit > 0 &&
+      this.sessionRoom > 0
+    ) {
       const event = this.log.eventAt(this.next);
       if (!event) {
         // Retention dropped what this reader had not read yet: go on from what is left.
