@@ -11,7 +11,16 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import rhea from 'rhea';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { KEY, KEY_NAME, connectionString, receive, startBroker, until } from './brokerFixture';
+import { startEventHubsStandIn } from '../startEventHubsStandIn';
+import {
+  HUBS,
+  KEY,
+  KEY_NAME,
+  connectionString,
+  receive,
+  startBroker,
+  until,
+} from './brokerFixture';
 
 function producer(connection: string, hub = 'telemetry'): EventHubProducerClient {
   const client = new EventHubProducerClient(connection, hub, {
@@ -394,6 +403,57 @@ describe('the Event Hubs stand-in, through the official client', () => {
     );
     await putToken();
     expect(received).toHaveLength(15);
+  });
+
+  it("streams more events at once than the session's buffer holds, within the credit", async () => {
+    const standIn = await startEventHubsStandIn({ hubs: HUBS, keyName: KEY_NAME, key: KEY });
+    onTestFinished(() => standIn.stop());
+    const cs = standIn.connectionString();
+    const producer = new EventHubProducerClient(cs, 'telemetry');
+    onTestFinished(() => producer.close());
+    // The SDK grants 3 × maxBatchSize credit (3,000), more than rhea's 2,048 outgoing slots.
+    const consumer = new EventHubConsumerClient('$Default', cs, 'telemetry');
+    const got = new Map<string, number>();
+    const subscription = consumer.subscribe(
+      {
+        processEvents: (events, context) => {
+          got.set(context.partitionId, (got.get(context.partitionId) ?? 0) + events.length);
+          return Promise.resolve();
+        },
+        processError: () => Promise.resolve(),
+      },
+      { startPosition: earliestEventPosition, maxBatchSize: 1000, maxWaitTimeInSeconds: 0.2 },
+    );
+    try {
+      // Every receiver attached and waiting with its credit (an empty batch said so) ...
+      await until(
+        () => got.size === 4,
+        () => `${got.size} receivers`,
+      );
+      // ... when 2,500 events land on each partition at once.
+      const batches = await Promise.all(
+        [0, 1, 2, 3].map(async (p) => {
+          const batch = await producer.createBatch({ partitionId: String(p) });
+          for (let i = 0; i < 2500; i++) batch.tryAdd({ body: i });
+          return batch;
+        }),
+      );
+      await Promise.all(batches.map((b) => producer.sendBatch(b)));
+      await until(
+        () => [...got.values()].reduce((a, b) => a + b, 0) >= 10_000,
+        () => JSON.stringify([...got]),
+        30_000,
+      );
+    } finally {
+      await subscription.close();
+      await consumer.close();
+    }
+    expect([...got.entries()].sort()).toEqual([
+      ['0', 2500],
+      ['1', 2500],
+      ['2', 2500],
+      ['3', 2500],
+    ]);
   });
 
   it('gives a partition to the receiver with the highest owner level', async () => {
