@@ -1,5 +1,7 @@
 import { EventHubProducerClient, type EventData } from '@azure/event-hubs';
 
+const KEYS_IN_FLIGHT = 32;
+
 /**
  * Sends events to one hub, batched per partition key (the device ID), so a device's events stay
  * in order on one partition. The producer is created once per process.
@@ -13,20 +15,34 @@ export class EventHubPublisher {
 
   async send(events: readonly { partitionKey: string; data: EventData }[]): Promise<void> {
     const byKey = new Map<string, EventData[]>();
-    for (const e of events)
-      byKey.set(e.partitionKey, [...(byKey.get(e.partitionKey) ?? []), e.data]);
-    for (const [partitionKey, data] of byKey) {
-      let batch = await this.producer.createBatch({ partitionKey });
-      for (const event of data) {
-        if (!batch.tryAdd(event)) {
-          await this.producer.sendBatch(batch);
-          batch = await this.producer.createBatch({ partitionKey });
-          if (!batch.tryAdd(event))
-            throw new Error('An event is larger than an Event Hubs batch allows');
-        }
-      }
-      if (batch.count > 0) await this.producer.sendBatch(batch);
+    for (const e of events) {
+      const list = byKey.get(e.partitionKey);
+      if (list) list.push(e.data);
+      else byKey.set(e.partitionKey, [e.data]);
     }
+    // Keys in parallel (each waits for the hub to store it), a key's events in order.
+    const keys = [...byKey];
+    const next = { index: 0 };
+    const worker = async () => {
+      while (next.index < keys.length) {
+        const [partitionKey, data] = keys[next.index++]!;
+        await this.sendKey(partitionKey, data);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(KEYS_IN_FLIGHT, keys.length) }, worker));
+  }
+
+  private async sendKey(partitionKey: string, data: EventData[]): Promise<void> {
+    let batch = await this.producer.createBatch({ partitionKey });
+    for (const event of data) {
+      if (!batch.tryAdd(event)) {
+        await this.producer.sendBatch(batch);
+        batch = await this.producer.createBatch({ partitionKey });
+        if (!batch.tryAdd(event))
+          throw new Error('An event is larger than an Event Hubs batch allows');
+      }
+    }
+    if (batch.count > 0) await this.producer.sendBatch(batch);
   }
 
   close(): Promise<void> {
