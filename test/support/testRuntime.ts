@@ -94,10 +94,9 @@ export async function startTestRuntime(
     dataDir: join(stack.dataDir, 'runtimes', effective.COSMOS_CONTAINER!, 'eventhubs'),
   });
   effective.EVENTHUB_CHECKPOINT_CONTAINER ??= `eh${suffix}`;
-  const parsed = parseSettings({
-    EVENTHUB_CONNECTION: eventHubs.connectionString(),
-    ...effective,
-  });
+  // Always its own stand-in's (a previous runtime's, on the same data, may have moved port).
+  effective.EVENTHUB_CONNECTION = eventHubs.connectionString();
+  const parsed = parseSettings(effective);
   const runtime = await createRegistryServices({
     settings: parsed,
     policies: new Map(stack.policies.map((p) => [p.keyName, p])),
