@@ -91,6 +91,8 @@ export class LocalEventHubTrigger {
       {
         maxBatchSize: this.options.maxBatchSize,
         maxWaitTimeInSeconds: this.options.maxWaitTimeInSeconds,
+        // One batch ahead per partition, not the SDK's three: bounds what a host holds in memory.
+        prefetchCount: this.options.maxBatchSize,
         // A consumer group without checkpoints starts at the beginning, as the trigger does.
         startPosition: earliestEventPosition,
       },
