@@ -7,7 +7,6 @@
  */
 import { createServer } from 'node:http';
 import { cpus } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import {
   createRegistryServices,
   type RegistryRuntime,
@@ -20,7 +19,7 @@ import { LocalFunctionHost } from '../src/local/LocalFunctionHost';
 import { eventHubTriggers } from '../src/local/eventHubTriggers';
 import { startAzurite } from '../src/local/startAzurite';
 import { startCosmosStandIn } from '../standins/cosmos/startCosmosStandIn';
-import { startEventHubsStandIn } from '../standins/eventhubs/startEventHubsStandIn';
+import { startBenchEventHubs } from './support/startBenchEventHubs';
 import { silentLogger } from '../src/ports/Logger';
 import { systemClock } from '../src/ports/Clock';
 import { channelTransport, InProcessEventChannel } from './support/InProcessEventChannel';
@@ -63,14 +62,7 @@ async function main(): Promise<void> {
   const [cosmos, azurite, hubs] = await Promise.all([
     startCosmosStandIn(),
     startAzurite({ inMemory: true }),
-    startEventHubsStandIn({
-      hubs: [
-        { name: 'telemetry', partitions: 4, consumerGroups: ['catalog'] },
-        { name: 'alerts', partitions: 4 },
-      ],
-      keyName: 'RootManageSharedAccessKey',
-      key: randomUUID(),
-    }),
+    startBenchEventHubs(),
   ]);
   const policies = benchPolicies();
   const settingsFor = (name: string) =>

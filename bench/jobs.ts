@@ -28,8 +28,7 @@ import { startCosmosStandIn } from '../standins/cosmos/startCosmosStandIn';
 import { silentLogger } from '../src/ports/Logger';
 import { eventHubTriggers } from '../src/local/eventHubTriggers';
 import { relayTrigger } from '../src/local/relayTrigger';
-import { startEventHubsStandIn } from '../standins/eventhubs/startEventHubsStandIn';
-import { randomUUID } from 'node:crypto';
+import { startBenchEventHubs } from './support/startBenchEventHubs';
 import { waitFor } from './support/waitFor';
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 100_000);
@@ -236,14 +235,7 @@ async function main(): Promise<void> {
   const [cosmos, azurite, hubs] = await Promise.all([
     startCosmosStandIn(),
     startAzurite({ inMemory: true }),
-    startEventHubsStandIn({
-      hubs: [
-        { name: 'telemetry', partitions: 4, consumerGroups: ['catalog'] },
-        { name: 'alerts', partitions: 4 },
-      ],
-      keyName: 'RootManageSharedAccessKey',
-      key: randomUUID(),
-    }),
+    startBenchEventHubs(),
   ]);
   try {
     const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);

@@ -25,9 +25,8 @@ import { silentLogger } from '../src/ports/Logger';
 import type { LivenessWrite } from '../src/ports/LivenessStore';
 import { EventHubProducerClient } from '@azure/event-hubs';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { randomUUID } from 'node:crypto';
 import { LocalEventHubTrigger } from '../src/local/LocalEventHubTrigger';
-import { startEventHubsStandIn } from '../standins/eventhubs/startEventHubsStandIn';
+import { startBenchEventHubs } from './support/startBenchEventHubs';
 import { waitFor } from './support/waitFor';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
@@ -132,12 +131,10 @@ async function benchIngest(cs: string) {
  * trigger into the same handler, timed from the trigger's start to a drained map.
  */
 async function benchAmqpIngest(cs: string) {
-  const hubs = await startEventHubsStandIn({
-    hubs: [{ name: 'telemetry', partitions: 4 }],
-    keyName: 'RootManageSharedAccessKey',
-    key: randomUUID(),
-    log: (line) => console.error(`stand-in: ${line}`),
-  });
+  const hubs = await startBenchEventHubs(
+    (line) => console.error(`stand-in: ${line}`),
+    [{ name: 'telemetry', partitions: 4 }],
+  );
   const store = new TableLivenessStore(await table(cs, 'benchamqp'), new LivenessKeys(64));
   const svc = services(store, () => new Date(T0));
   const producer = new EventHubProducerClient(hubs.connectionString(), 'telemetry');

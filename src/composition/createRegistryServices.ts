@@ -69,7 +69,7 @@ export interface RegistryEnvironment {
   decorate?: {
     jobStore?: (store: JobStore) => JobStore;
     jobBlobs?: (blobs: JobBlobs) => JobBlobs;
-    /** E.g. a benchmark handing events off as Event Hubs would, out of this process. */
+    /** E.g. a test failing or "crashing" the relay's publisher at a chosen point. */
     lifecyclePublisher?: (publisher: LifecyclePublisher) => LifecyclePublisher;
   };
   /**

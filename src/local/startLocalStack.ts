@@ -117,6 +117,12 @@ export async function startLocalStack({
             dataDir: join(dataDir, 'eventhubs'),
             retentionHours: settings.EVENTHUB_RETENTION_HOURS,
             log: (line) => logger.warn(`Event Hubs stand-in: ${line}`),
+          }).catch((error: Error) => {
+            throw error.message.includes('EADDRINUSE')
+              ? new Error(
+                  `The Event Hubs stand-in's port ${settings.EVENTHUB_PORT} is in use: set EVENTHUB_PORT to a free port (0 for any)`,
+                )
+              : error;
           }),
     ]);
     for (const started of [cosmos, azurite, hubs]) {

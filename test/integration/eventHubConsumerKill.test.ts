@@ -176,19 +176,26 @@ describe('a consuming host killed mid-stream', () => {
     const atKill = await map(second);
     // The kill came mid-stream: the map did not have everything yet.
     expect(atKill.filter((e) => e.lastSeen === last).length).toBeLessThan(SILENT + STEADY);
-    const recovered = await eventually(
-      async () => {
-        const m = await map(second);
-        return m.length === SILENT + STEADY && m.every((e) => e.lastSeen === last) ? m : undefined;
-      },
-      'the successor to apply the rest of the stream',
-      90_000,
-    ).catch(async (error: Error) => {
-      const m = await map(second);
-      throw new Error(
-        `${error.message}: ${m.filter((e) => e.lastSeen === last).length} of ${m.length} done\n${second.output()}`,
+    /** The host's map once every device has its last event applied. */
+    const applied = (h: ServiceProcess, what: string) =>
+      eventually(
+        async () => {
+          const m = await map(h);
+          return m.length === SILENT + STEADY && m.every((e) => e.lastSeen === last)
+            ? m
+            : undefined;
+        },
+        what,
+        90_000,
       );
-    });
+    const recovered = await applied(second, 'the successor to apply the rest of the stream').catch(
+      async (error: Error) => {
+        const m = await map(second);
+        throw new Error(
+          `${error.message}: ${m.filter((e) => e.lastSeen === last).length} of ${m.length} done\n${second.output()}`,
+        );
+      },
+    );
 
     // A clean run over the same events: fresh stores, its own checkpoints, no kill.
     await second.stop();
@@ -201,14 +208,7 @@ describe('a consuming host killed mid-stream', () => {
       EVENTHUB_CHECKPOINT_CONTAINER: `eh${fresh}`,
       LIVENESS_SWEEP_SCHEDULE: '0 0 0 1 1 *',
     });
-    const expected = await eventually(
-      async () => {
-        const m = await map(clean);
-        return m.length === SILENT + STEADY && m.every((e) => e.lastSeen === last) ? m : undefined;
-      },
-      'the clean run to apply the stream',
-      90_000,
-    );
+    const expected = await applied(clean, 'the clean run to apply the stream');
     expect(recovered).toEqual(expected);
     expect(recovered.every((e) => e.state === 'online' && e.intervalSeconds === 3600)).toBe(true);
     await clean.stop();
