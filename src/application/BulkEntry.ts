@@ -1,6 +1,7 @@
 import type { DeviceInput } from '../domain/identity/DeviceIdentity';
 import type { ImportMode } from '../domain/identity/ImportMode';
 import type { ModuleInput } from '../domain/identity/ModuleIdentity';
+import type { TwinChange } from '../domain/twin/updateTwinState';
 
 /** One validated line of a bulk request or import file. */
 export interface BulkEntry {
@@ -10,6 +11,8 @@ export interface BulkEntry {
   etag?: string | undefined;
   device: DeviceInput;
   module: ModuleInput;
+  /** Twin sections the entry sets (tags, desired properties), if it has any. */
+  twin?: TwinChange | undefined;
 }
 
 export interface BulkEntryError {

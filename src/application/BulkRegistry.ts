@@ -59,15 +59,15 @@ export class BulkRegistry {
   }
 
   private async applyDevice(entry: BulkEntry, existed?: boolean): Promise<void> {
-    const { deviceId, device } = entry;
+    const { deviceId, device, twin } = entry;
     const match = conditionOf(entry);
     switch (entry.importMode) {
       case 'create':
-        await this.devices.create(deviceId, device);
+        await this.devices.create(deviceId, device, twin);
         return;
       case 'update':
       case 'updateIfMatchETag':
-        await this.devices.update(deviceId, device, match);
+        await this.devices.update(deviceId, device, match, twin);
         return;
       case 'delete':
       case 'deleteIfMatchETag':
@@ -76,8 +76,8 @@ export class BulkRegistry {
       case 'createOrUpdate':
       case 'createOrUpdateIfMatchETag':
         await createOrUpdate(
-          () => this.devices.create(deviceId, device),
-          () => this.devices.update(deviceId, device, match),
+          () => this.devices.create(deviceId, device, twin),
+          () => this.devices.update(deviceId, device, match, twin),
           'DeviceAlreadyExists',
           'DeviceNotFound',
           existed === false,
@@ -87,15 +87,15 @@ export class BulkRegistry {
   }
 
   private async applyModule(entry: BulkEntry, moduleId: string, existed?: boolean): Promise<void> {
-    const { deviceId, module } = entry;
+    const { deviceId, module, twin } = entry;
     const match = conditionOf(entry);
     switch (entry.importMode) {
       case 'create':
-        await this.modules.create(deviceId, moduleId, module);
+        await this.modules.create(deviceId, moduleId, module, twin);
         return;
       case 'update':
       case 'updateIfMatchETag':
-        await this.modules.update(deviceId, moduleId, module, match);
+        await this.modules.update(deviceId, moduleId, module, match, twin);
         return;
       case 'delete':
       case 'deleteIfMatchETag':
@@ -104,8 +104,8 @@ export class BulkRegistry {
       case 'createOrUpdate':
       case 'createOrUpdateIfMatchETag':
         await createOrUpdate(
-          () => this.modules.create(deviceId, moduleId, module),
-          () => this.modules.update(deviceId, moduleId, module, match),
+          () => this.modules.create(deviceId, moduleId, module, twin),
+          () => this.modules.update(deviceId, moduleId, module, match, twin),
           'ModuleAlreadyExistsOnDevice',
           'ModuleNotFound',
           existed === false,

@@ -5,7 +5,10 @@ import type { IfMatch } from '../domain/identity/IfMatch';
 import type { ModuleDraft, ModuleIdentity } from '../domain/identity/ModuleIdentity';
 import { buildLifecycleNotification } from '../domain/lifecycle/buildLifecycleNotification';
 import { EMPTY_LEDGER } from '../domain/lifecycle/DeviceLedger';
-import type { Page } from '../ports/RegistryStore';
+import type { Page, StoredTwin } from '../ports/RegistryStore';
+import type { TwinState } from '../domain/twin/Twin';
+import { newTwinState, twinEtag } from '../domain/twin/Twin';
+import { updateTwinState, type TwinChange } from '../domain/twin/updateTwinState';
 import { buildDeviceDraft } from './buildDeviceDraft';
 import { commitLifecycle } from './lifecycle/commitLifecycle';
 import type { RegistryDeps } from './RegistryDeps';
@@ -37,17 +40,19 @@ export class DeviceRegistry {
       : this.update(deviceId, input, ifMatch);
   }
 
-  async create(deviceId: string, input: DeviceInput): Promise<DeviceIdentity> {
+  /** `twin`: tags and desired properties the device's twin starts with (bulk and import). */
+  async create(deviceId: string, input: DeviceInput, twin?: TwinChange): Promise<DeviceIdentity> {
     const now = this.deps.clock.now();
+    const state = twin ? startTwin(twin, now) : undefined;
     const draft = await buildDeviceDraft(deviceId, input, undefined, now, this.lookupEdgeScope);
     // Most creates are of new IDs: assume no ledger, and read it only if one turns up.
     const [device] = await commitLifecycle(
       this.deps,
       deviceId,
       (ledger) => ({
-        writes: [{ op: 'createDevice', draft }],
+        writes: [{ op: 'createDevice', draft, twin: state }],
         next: { ...ledger, generationId: draft.generationId, modules: 0 },
-        notifications: [this.notification('createDeviceIdentity', draft)],
+        notifications: [this.notification('createDeviceIdentity', draft, state)],
       }),
       { ledger: EMPTY_LEDGER, etag: null },
     );
@@ -55,14 +60,19 @@ export class DeviceRegistry {
     return device as DeviceIdentity;
   }
 
+  /** `twin`: sections of the twin to replace in the same write (bulk and import). */
   async update(
     deviceId: string,
     input: DeviceInput,
     ifMatch: Exclude<IfMatch, { kind: 'none' }>,
+    twin?: TwinChange,
   ): Promise<DeviceIdentity> {
     const { store, clock } = this.deps;
     const device = await retryOnConflict(async () => {
-      const existing = await store.readDevice(deviceId);
+      const [existing, storedTwin] = await Promise.all([
+        store.readDevice(deviceId),
+        store.readTwin(deviceId, null),
+      ]);
       if (!existing) throw notFound(deviceId);
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
       if (etag !== existing.etag) throw preconditionFailed(deviceId);
@@ -73,12 +83,19 @@ export class DeviceRegistry {
         clock.now(),
         this.lookupEdgeScope,
       );
-      if (draft.status === existing.status) return store.replaceDevice(draft, etag);
+      const nextTwin = twin && storedTwin ? changedTwin(storedTwin, twin, clock.now()) : undefined;
+      if (draft.status === existing.status) return store.replaceDevice(draft, etag, nextTwin);
       // A status change is a lifecycle event: it commits with its notification.
       const [updated] = await commitLifecycle(this.deps, deviceId, (ledger) => ({
-        writes: [{ op: 'replaceDevice', draft, etag }],
+        writes: [{ op: 'replaceDevice', draft, etag, twin: nextTwin }],
         next: ledger,
-        notifications: [this.notification('updateDeviceIdentityStatus', draft)],
+        notifications: [
+          this.notification(
+            'updateDeviceIdentityStatus',
+            draft,
+            (nextTwin ?? storedTwin ?? undefined)?.twin,
+          ),
+        ],
       }));
       return updated as DeviceIdentity;
     }, ifMatch.kind === 'any');
@@ -90,7 +107,10 @@ export class DeviceRegistry {
   async delete(deviceId: string, ifMatch: IfMatch): Promise<void> {
     const { store } = this.deps;
     const modules = await retryOnConflict(async () => {
-      const existing = await store.readDevice(deviceId);
+      const [existing, twin] = await Promise.all([
+        store.readDevice(deviceId),
+        store.readTwin(deviceId, null),
+      ]);
       if (!existing) throw notFound(deviceId);
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
       if (etag !== existing.etag) throw preconditionFailed(deviceId);
@@ -101,6 +121,10 @@ export class DeviceRegistry {
               (m) => m.deviceGenerationId === existing.generationId,
             )
           : [];
+        // Each delete notification carries the twin as it was.
+        const moduleTwins = await Promise.all(
+          deleted.map((m) => store.readTwin(deviceId, m.moduleId)),
+        );
         return {
           writes: [
             { op: 'deleteDevice', etag },
@@ -112,8 +136,10 @@ export class DeviceRegistry {
           ],
           next: { ...ledger, generationId: null, modules: 0 },
           notifications: [
-            ...deleted.map((m) => this.notification('deleteDeviceIdentity', m)),
-            this.notification('deleteDeviceIdentity', existing),
+            ...deleted.map((m, i) =>
+              this.notification('deleteDeviceIdentity', m, moduleTwins[i]?.twin),
+            ),
+            this.notification('deleteDeviceIdentity', existing, twin?.twin),
           ],
         };
       });
@@ -145,12 +171,31 @@ export class DeviceRegistry {
   private notification(
     op: Parameters<typeof buildLifecycleNotification>[0],
     identity: DeviceDraft | ModuleDraft,
+    twin?: TwinState,
   ) {
-    return buildLifecycleNotification(op, identity, {
-      hubName: this.deps.hubName,
-      now: this.deps.clock.now(),
-    });
+    return buildLifecycleNotification(
+      op,
+      identity,
+      { hubName: this.deps.hubName, now: this.deps.clock.now() },
+      twin,
+    );
   }
+}
+
+/** The state a new identity's twin starts with, holding the given sections. */
+export function startTwin(change: TwinChange, now: Date): TwinState {
+  const at = now.toISOString();
+  const state = updateTwinState(newTwinState(at), change, 'replace', at);
+  return { ...state, version: 1 };
+}
+
+/** A stored twin with the given sections replaced, ready for a conditional write. */
+export function changedTwin(stored: StoredTwin, change: TwinChange, now: Date): StoredTwin {
+  const state = updateTwinState(stored.twin, change, 'replace', now.toISOString());
+  return {
+    twin: { ...stored.twin, ...state, etag: twinEtag(state.version) },
+    revision: stored.revision,
+  };
 }
 
 export const preconditionFailed = (id: string) =>

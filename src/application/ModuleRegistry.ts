@@ -5,7 +5,9 @@ import { newGenerationId } from '../domain/identity/newGenerationId';
 import { resolveAuthentication } from '../domain/identity/resolveAuthentication';
 import { buildLifecycleNotification } from '../domain/lifecycle/buildLifecycleNotification';
 import type { IdentityWrite } from '../ports/RegistryStore';
-import { preconditionFailed } from './DeviceRegistry';
+import type { TwinState } from '../domain/twin/Twin';
+import type { TwinChange } from '../domain/twin/updateTwinState';
+import { changedTwin, preconditionFailed, startTwin } from './DeviceRegistry';
 import { commitLifecycle } from './lifecycle/commitLifecycle';
 import type { RegistryDeps } from './RegistryDeps';
 import { retryOnConflict } from './retryOnConflict';
@@ -58,8 +60,14 @@ export class ModuleRegistry {
       : this.update(deviceId, moduleId, input, ifMatch);
   }
 
-  async create(deviceId: string, moduleId: string, input: ModuleInput): Promise<ModuleIdentity> {
+  async create(
+    deviceId: string,
+    moduleId: string,
+    input: ModuleInput,
+    twin?: TwinChange,
+  ): Promise<ModuleIdentity> {
     const { store, clock, maxModulesPerDevice } = this.deps;
+    const state = twin ? startTwin(twin, clock.now()) : undefined;
     const draftFor = (deviceGenerationId: string): ModuleDraft => ({
       deviceId,
       moduleId,
@@ -82,12 +90,12 @@ export class ModuleRegistry {
           const draft = draftFor(ledger.generationId);
           const write: IdentityWrite =
             staleEtag === undefined
-              ? { op: 'createModule', draft }
-              : { op: 'replaceModule', draft, etag: staleEtag };
+              ? { op: 'createModule', draft, twin: state }
+              : { op: 'replaceModule', draft, etag: staleEtag, twin: state };
           return {
             writes: [write],
             next: { ...ledger, modules: ledger.modules + 1, hadModules: true },
-            notifications: [this.notification('createDeviceIdentity', draft)],
+            notifications: [this.notification('createDeviceIdentity', draft, state)],
           };
         });
         this.deps.observer?.identityChanged(deviceId, moduleId);
@@ -111,18 +119,24 @@ export class ModuleRegistry {
     moduleId: string,
     input: ModuleInput,
     ifMatch: Exclude<IfMatch, { kind: 'none' }>,
+    twin?: TwinChange,
   ): Promise<ModuleIdentity> {
+    const { store, clock } = this.deps;
     const updated = await retryOnConflict(async () => {
-      const existing = await this.get(deviceId, moduleId);
+      const [existing, storedTwin] = await Promise.all([
+        this.get(deviceId, moduleId),
+        twin ? store.readTwin(deviceId, moduleId) : null,
+      ]);
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
       if (etag !== existing.etag) throw preconditionFailed(`${deviceId}/${moduleId}`);
-      return this.deps.store.replaceModule(
+      return store.replaceModule(
         {
           ...existing,
           managedBy: input.managedBy !== undefined ? input.managedBy : existing.managedBy,
           authentication: resolveAuthentication(input.authentication, existing.authentication),
         },
         etag,
+        twin && storedTwin ? changedTwin(storedTwin, twin, clock.now()) : undefined,
       );
     }, ifMatch.kind === 'any');
     this.deps.observer?.identityChanged(deviceId, moduleId);
@@ -131,22 +145,31 @@ export class ModuleRegistry {
 
   async delete(deviceId: string, moduleId: string, ifMatch: IfMatch): Promise<void> {
     await retryOnConflict(async () => {
-      const existing = await this.get(deviceId, moduleId);
+      const [existing, twin] = await Promise.all([
+        this.get(deviceId, moduleId),
+        this.deps.store.readTwin(deviceId, moduleId),
+      ]);
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
       if (etag !== existing.etag) throw preconditionFailed(`${deviceId}/${moduleId}`);
       await commitLifecycle(this.deps, deviceId, (ledger) => ({
         writes: [{ op: 'deleteModule', moduleId, etag }],
         next: { ...ledger, modules: Math.max(0, ledger.modules - 1) },
-        notifications: [this.notification('deleteDeviceIdentity', existing)],
+        notifications: [this.notification('deleteDeviceIdentity', existing, twin?.twin)],
       }));
     }, ifMatch.kind !== 'etag');
     this.deps.observer?.identityChanged(deviceId, moduleId);
   }
 
-  private notification(op: 'createDeviceIdentity' | 'deleteDeviceIdentity', module: ModuleDraft) {
-    return buildLifecycleNotification(op, module, {
-      hubName: this.deps.hubName,
-      now: this.deps.clock.now(),
-    });
+  private notification(
+    op: 'createDeviceIdentity' | 'deleteDeviceIdentity',
+    module: ModuleDraft,
+    twin?: TwinState,
+  ) {
+    return buildLifecycleNotification(
+      op,
+      module,
+      { hubName: this.deps.hubName, now: this.deps.clock.now() },
+      twin,
+    );
   }
 }

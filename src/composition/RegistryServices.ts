@@ -3,6 +3,8 @@ import type { RegistryJobs } from '../application/jobs/RegistryJobs';
 import type { BulkRegistry } from '../application/BulkRegistry';
 import type { DeviceRegistry } from '../application/DeviceRegistry';
 import type { ModuleRegistry } from '../application/ModuleRegistry';
+import type { TwinRegistry } from '../application/TwinRegistry';
+import type { TwinQueryService } from '../application/TwinQueryService';
 import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
 import type { Clock } from '../ports/Clock';
 import type { LivenessServices } from '../liveness/LivenessServices';
@@ -14,6 +16,8 @@ import type { CatalogSync } from '../application/catalog/CatalogSync';
 export interface RegistryServices {
   devices: DeviceRegistry;
   modules: ModuleRegistry;
+  twins: TwinRegistry;
+  queries: TwinQueryService;
   bulk: BulkRegistry;
   jobs: RegistryJobs;
   jobWorker: JobWorker;

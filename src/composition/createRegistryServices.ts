@@ -37,6 +37,9 @@ import { LivenessIngest } from '../application/liveness/LivenessIngest';
 import { LivenessSweep } from '../application/liveness/LivenessSweep';
 import { PipelineMonitor } from '../application/liveness/PipelineMonitor';
 import { ModuleRegistry } from '../application/ModuleRegistry';
+import { TwinRegistry } from '../application/TwinRegistry';
+import { TwinQueryService } from '../application/TwinQueryService';
+import { CosmosTwinQueryStore } from '../adapters/cosmos/CosmosTwinQueryStore';
 import type { RegistryDeps } from '../application/RegistryDeps';
 import type { Settings } from '../config/Settings';
 import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
@@ -142,7 +145,9 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     settings.COSMOS_DATABASE,
     settings.COSMOS_CONTAINER,
   );
-  const registryStore = new CosmosRegistryStore(container, continuationSeal(settings.COSMOS_KEY));
+  const seal = continuationSeal(settings.COSMOS_KEY);
+  const registryStore = new CosmosRegistryStore(container, seal);
+  const twinQueries = new CosmosTwinQueryStore(container, seal);
 
   const jobsContainer = await ensureCosmosContainer(
     cosmos,
@@ -279,6 +284,8 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     services: {
       devices,
       modules,
+      twins: new TwinRegistry({ store: registryStore, clock }),
+      queries: new TwinQueryService(twinQueries),
       bulk,
       jobs: new RegistryJobs(jobStore, queue, clock, logger),
       jobWorker,

@@ -16,12 +16,15 @@ export const settingsSchema = z.object({
   /** The host name SAS tokens are issued for (besides the one requests arrive on). */
   IOTHUB_HOST_NAME: optional,
   HUB_NAME: optional,
-  /** A device's delete (with its modules, ledger and outbox record) must fit one Cosmos batch. */
+  /** A device's delete (with its modules, their twins, ledger and outbox record) must fit one Cosmos batch. */
   MAX_MODULES_PER_DEVICE: z.coerce
     .number()
     .int()
     .min(1)
-    .max(97, 'must be at most 97: a device is deleted with its modules in one batch of 100')
+    .max(
+      48,
+      'must be at most 48: a device is deleted with its modules and their twins in one batch of 100',
+    )
     .default(20),
   STORAGE_CONNECTION_STRING: optional,
   /** Event Hubs namespace connection string; without it, npm start runs an embedded stand-in. */

@@ -4,6 +4,7 @@ import type { ErrorCode } from '../domain/errors/ErrorCode';
 export const ERROR_STATUS: Record<ErrorCode, number> = {
   ArgumentInvalid: 400,
   ArgumentNull: 400,
+  BadRequest: 400,
   IotHubFormatError: 400,
   InvalidProtocolVersion: 400,
   DeviceDefinedMultipleTimes: 400,

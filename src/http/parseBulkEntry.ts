@@ -5,6 +5,7 @@ import { needsETag } from '../domain/identity/ImportMode';
 import { resolveAuthentication } from '../domain/identity/resolveAuthentication';
 import type { BulkEntryBody } from './schemas/bulkSchema';
 import { toDeviceInput, toModuleInput } from './toInputs';
+import { twinChangeOf } from './twinChangeOf';
 
 /**
  * Turns a schema-valid entry into a BulkEntry, checking everything that can be checked without
@@ -39,5 +40,6 @@ export function parseBulkEntry(body: BulkEntryBody): BulkEntry {
     etag,
     device,
     module: toModuleInput(body),
+    twin: twinChangeOf(body.tags, body.properties),
   };
 }

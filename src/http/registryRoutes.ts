@@ -17,6 +17,8 @@ import {
   putLiveness,
 } from './handlers/livenessHandlers';
 import type { HttpRoute } from './HttpRoute';
+import { queryDevices } from './handlers/queryHandler';
+import { getTwin, patchTwin, putTwin } from './handlers/twinHandlers';
 import { serviceEndpoint } from './serviceEndpoint';
 
 /** The registry's route table: IoT Hub's service API paths. */
@@ -25,7 +27,43 @@ export function registryRoutes(services: ServicesProvider): HttpRoute[] {
     serviceEndpoint('RegistryRead', services, h);
   const write = (h: Parameters<typeof serviceEndpoint>[2]) =>
     serviceEndpoint('RegistryWrite', services, h);
+  // IoT Hub grants twin reads and writes to ServiceConnect.
+  const service = (h: Parameters<typeof serviceEndpoint>[2]) =>
+    serviceEndpoint('ServiceConnect', services, h);
   return [
+    // Before devices/{deviceId}: a literal segment wins over a parameter.
+    {
+      name: 'queryDevices',
+      methods: ['POST'],
+      route: 'devices/query',
+      handler: read(queryDevices),
+    },
+    { name: 'getTwin', methods: ['GET'], route: 'twins/{deviceId}', handler: service(getTwin) },
+    {
+      name: 'patchTwin',
+      methods: ['PATCH'],
+      route: 'twins/{deviceId}',
+      handler: service(patchTwin),
+    },
+    { name: 'putTwin', methods: ['PUT'], route: 'twins/{deviceId}', handler: service(putTwin) },
+    {
+      name: 'getModuleTwin',
+      methods: ['GET'],
+      route: 'twins/{deviceId}/modules/{moduleId}',
+      handler: service(getTwin),
+    },
+    {
+      name: 'patchModuleTwin',
+      methods: ['PATCH'],
+      route: 'twins/{deviceId}/modules/{moduleId}',
+      handler: service(patchTwin),
+    },
+    {
+      name: 'putModuleTwin',
+      methods: ['PUT'],
+      route: 'twins/{deviceId}/modules/{moduleId}',
+      handler: service(putTwin),
+    },
     { name: 'listDevices', methods: ['GET'], route: 'devices', handler: read(listDevices) },
     { name: 'bulkDevices', methods: ['POST'], route: 'devices', handler: write(bulkDevices) },
     {

@@ -2,6 +2,13 @@ import type { DeviceDraft, DeviceIdentity } from '../domain/identity/DeviceIdent
 import type { ModuleDraft, ModuleIdentity } from '../domain/identity/ModuleIdentity';
 import type { DeviceLedger } from '../domain/lifecycle/DeviceLedger';
 import type { LifecycleNotification } from '../domain/lifecycle/LifecycleNotification';
+import type { Twin, TwinState } from '../domain/twin/Twin';
+
+/** A twin as read, with the store's revision a conditional write must find (null: none stored). */
+export interface StoredTwin {
+  twin: Twin;
+  revision: string | null;
+}
 
 export interface Page<T> {
   items: T[];
@@ -11,7 +18,9 @@ export interface Page<T> {
 
 /** A stored identity as an export reads it. */
 export type StoredIdentity =
-  { kind: 'device'; device: DeviceIdentity } | { kind: 'module'; module: ModuleIdentity };
+  | { kind: 'device'; device: DeviceIdentity }
+  | { kind: 'module'; module: ModuleIdentity }
+  | { kind: 'twin'; twin: Twin };
 
 /** The ledger as read, with the etag a commit must find unchanged (null: there is none yet). */
 export interface LedgerRead {
@@ -19,14 +28,19 @@ export interface LedgerRead {
   etag: string | null;
 }
 
-/** One identity write of a commit; etags are the caller's condition (null: unconditional). */
+/**
+ * One identity write of a commit; etags are the caller's condition (null: unconditional).
+ * Each write carries its twin along: a create starts it (with `twin` as its state, or empty),
+ * a replace updates the identity facts it repeats (or writes `twin` whole, conditional on the
+ * revision it was read at), a delete removes it.
+ */
 export type IdentityWrite =
-  | { op: 'createDevice'; draft: DeviceDraft }
-  | { op: 'replaceDevice'; draft: DeviceDraft; etag: string }
+  | { op: 'createDevice'; draft: DeviceDraft; twin?: TwinState | undefined }
+  | { op: 'replaceDevice'; draft: DeviceDraft; etag: string; twin?: StoredTwin | undefined }
   | { op: 'deleteDevice'; etag: string }
-  | { op: 'createModule'; draft: ModuleDraft }
+  | { op: 'createModule'; draft: ModuleDraft; twin?: TwinState | undefined }
   /** A create that takes over a document left by an earlier generation of the device. */
-  | { op: 'replaceModule'; draft: ModuleDraft; etag: string }
+  | { op: 'replaceModule'; draft: ModuleDraft; etag: string; twin?: TwinState | undefined }
   | { op: 'deleteModule'; moduleId: string; etag: string | null };
 
 /**
@@ -61,7 +75,7 @@ export class LedgerConflict extends Error {
 export interface RegistryStore {
   readDevice(deviceId: string): Promise<DeviceIdentity | null>;
   /** A write that emits no notification (an update that keeps the status). */
-  replaceDevice(draft: DeviceDraft, etag: string): Promise<DeviceIdentity>;
+  replaceDevice(draft: DeviceDraft, etag: string, twin?: StoredTwin): Promise<DeviceIdentity>;
   listDevices(pageSize: number, continuationToken?: string): Promise<Page<DeviceIdentity>>;
   countDevices(): Promise<{ total: number; disabled: number }>;
   /**
@@ -71,8 +85,16 @@ export interface RegistryStore {
    */
   scanIdentities(pageSize: number, continuationToken?: string): Promise<Page<StoredIdentity>>;
 
+  /** The twin of a device (moduleId null) or module; null when the identity does not exist. */
+  readTwin(deviceId: string, moduleId: string | null): Promise<StoredTwin | null>;
+  /**
+   * Writes a twin read at `revision`. Returns null when it changed since (read it again);
+   * throws DeviceNotFound / ModuleNotFound when the identity is gone.
+   */
+  writeTwin(twin: Twin, revision: string | null): Promise<StoredTwin | null>;
+
   readModule(deviceId: string, moduleId: string): Promise<ModuleIdentity | null>;
-  replaceModule(draft: ModuleDraft, etag: string): Promise<ModuleIdentity>;
+  replaceModule(draft: ModuleDraft, etag: string, twin?: StoredTwin): Promise<ModuleIdentity>;
   /** Every module stored under the device ID, including ones left from an earlier generation. */
   listModules(deviceId: string): Promise<ModuleIdentity[]>;
 

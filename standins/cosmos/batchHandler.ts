@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Account from '@vercel/cosmosdb-server/lib/account';
 import documentOperations = require('@vercel/cosmosdb-server/lib/handler/_document-operations');
+import patchOperations = require('@vercel/cosmosdb-server/lib/handler/_patch-operations');
 import { atomically, type AnyItems, type Doc } from './durableItems';
 
 type Operation = Record<string, unknown> & {
@@ -109,6 +110,26 @@ function apply(collection: Collection, op: Operation): Result {
       return ops.deleteOperation!(collection, op);
     case 'Replace':
       return ops.replaceOperation!(collection, op);
+    case 'Patch': {
+      // The SDK sends the operations as an array, or as { operations, condition }.
+      const body = op.resourceBody as unknown;
+      const { operations, condition } = Array.isArray(body)
+        ? { operations: body as unknown[], condition: undefined }
+        : (body as { operations?: unknown[]; condition?: string });
+      try {
+        return (
+          patchOperations as unknown as { patchOperation(c: Collection, o: unknown): Result }
+        ).patchOperation(collection, {
+          id: op.id,
+          partitionKey: op.partitionKey,
+          ifMatch: op.ifMatch,
+          operations: operations ?? [],
+          condition,
+        });
+      } catch (error) {
+        return { statusCode: 400, body: { message: (error as Error).message } };
+      }
+    }
     default:
       return {
         statusCode: 400,

@@ -6,6 +6,7 @@ import type { DeviceLedger } from '../../src/domain/lifecycle/DeviceLedger';
 import { buildLifecycleNotification } from '../../src/domain/lifecycle/buildLifecycleNotification';
 import { sequenceNotifications } from '../../src/domain/lifecycle/sequenceNotifications';
 import type { IdentityWrite, RegistryStore } from '../../src/ports/RegistryStore';
+import { newTwinState } from '../../src/domain/twin/Twin';
 
 const auth = {
   type: 'sas' as const,
@@ -184,11 +185,12 @@ export function registryStoreContract(name: string, makeStore: () => Promise<Reg
         const page = await fresh.scanIdentities(2, token);
         expect(page.items.length).toBeLessThanOrEqual(2);
         for (const item of page.items)
-          seen.push(
-            item.kind === 'device'
-              ? item.device.deviceId
-              : `${item.module.deviceId}/${item.module.moduleId}`,
-          );
+          if (item.kind !== 'twin')
+            seen.push(
+              item.kind === 'device'
+                ? item.device.deviceId
+                : `${item.module.deviceId}/${item.module.moduleId}`,
+            );
         token = page.continuationToken;
       } while (token);
       expect([...seen].sort()).toEqual(
@@ -269,6 +271,65 @@ export function registryStoreContract(name: string, makeStore: () => Promise<Reg
         await codeOf(store.commit(deviceId, { ...write, ledger: { read: now, next: now.ledger } })),
       ).toBe('resolved');
       expect(await store.readModule(deviceId, 'm')).not.toBeNull();
+    });
+
+    it('keeps a twin with its identity: started by the create, following replaces, gone with the delete', async () => {
+      const deviceId = id('twin');
+      const state = {
+        ...newTwinState('2026-01-01T00:00:00.000Z'),
+        tags: { site: 'a' },
+      };
+      const device = (
+        await commitWrites(store, deviceId, [
+          { op: 'createDevice', draft: deviceDraft(deviceId), twin: state },
+        ])
+      )[0] as DeviceIdentity;
+      await createModule(store, moduleDraft(deviceId, 'm'));
+      const read = await store.readTwin(deviceId, null);
+      expect(read?.twin).toMatchObject({
+        deviceId,
+        status: 'enabled',
+        tags: { site: 'a' },
+        version: 1,
+      });
+      expect(read?.twin).not.toHaveProperty('moduleId');
+      expect((await store.readTwin(deviceId, 'm'))?.twin).toMatchObject({
+        deviceId,
+        moduleId: 'm',
+        tags: {},
+      });
+
+      const replaced = await store.replaceDevice(
+        deviceDraft(deviceId, { status: 'disabled', statusReason: 'r' }),
+        device.etag,
+      );
+      const after = await store.readTwin(deviceId, null);
+      expect(after?.twin).toMatchObject({
+        status: 'disabled',
+        statusReason: 'r',
+        tags: { site: 'a' },
+      });
+      expect(after?.twin.etag).toBe(read?.twin.etag);
+
+      // A twin write moves the twin, not the identity's etag; a stale revision loses.
+      const next = { ...after!.twin, tags: { site: 'b' }, version: 2 };
+      const written = await store.writeTwin(next, after!.revision);
+      expect(written?.twin.tags).toEqual({ site: 'b' });
+      expect(await store.writeTwin({ ...next, tags: { site: 'c' } }, after!.revision)).toBeNull();
+      expect((await store.readDevice(deviceId))?.etag).toBe(replaced.etag);
+
+      await commitWrites(
+        store,
+        deviceId,
+        [
+          { op: 'deleteDevice', etag: replaced.etag },
+          { op: 'deleteModule', moduleId: 'm', etag: null },
+        ],
+        { generationId: null, modules: 0 },
+      );
+      expect(await store.readTwin(deviceId, null)).toBeNull();
+      expect(await store.readTwin(deviceId, 'm')).toBeNull();
+      expect(await codeOf(store.writeTwin(next, written!.revision))).toBe('DeviceNotFound');
     });
 
     it('deletes a device with its modules in one commit', async () => {

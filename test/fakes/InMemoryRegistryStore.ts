@@ -14,13 +14,19 @@ import {
   type Page,
   type RegistryStore,
   type StoredIdentity,
+  type StoredTwin,
 } from '../../src/ports/RegistryStore';
+import { newTwinState, type Twin, type TwinState } from '../../src/domain/twin/Twin';
+import { twinIdentityOf } from '../../src/domain/twin/twinIdentityOf';
+import { freshTwin } from '../../src/adapters/cosmos/twinDocuments';
 
 /** An in-memory RegistryStore for unit tests; the contract suite holds it to the Cosmos one. */
 export class InMemoryRegistryStore implements RegistryStore, LifecycleOutbox {
   readonly devices = new Map<string, DeviceIdentity>();
   readonly modules = new Map<string, ModuleIdentity>();
   readonly ledgers = new Map<string, { ledger: DeviceLedger; etag: string }>();
+  /** Twins by device ID and module ID (empty for the device's own), with their revision. */
+  readonly twins = new Map<string, StoredTwin>();
   /** Outbox records not yet completed, in commit order. */
   readonly outbox: OutboxRecord[] = [];
   /** Every notification ever committed, in commit order. */
@@ -35,12 +41,66 @@ export class InMemoryRegistryStore implements RegistryStore, LifecycleOutbox {
     return Promise.resolve(structuredClone(this.devices.get(deviceId) ?? null));
   }
 
-  replaceDevice(draft: DeviceDraft, etag: string) {
+  replaceDevice(draft: DeviceDraft, etag: string, twin?: StoredTwin) {
     const current = this.devices.get(draft.deviceId);
     if (!current) return Promise.reject(new RegistryError('DeviceNotFound', 'not found'));
     if (current.etag !== etag)
       return Promise.reject(new RegistryError('PreconditionFailed', 'etag mismatch'));
+    const twinError = this.checkTwin(draft.deviceId, null, twin);
+    if (twinError) return Promise.reject(twinError);
+    this.updateTwin(draft, twin?.twin);
     return Promise.resolve(this.putDevice(draft));
+  }
+
+  readTwin(deviceId: string, moduleId: string | null): Promise<StoredTwin | null> {
+    const stored = this.twins.get(InMemoryRegistryStore.key(deviceId, moduleId ?? ''));
+    return Promise.resolve(stored ? structuredClone(stored) : null);
+  }
+
+  writeTwin(twin: Twin, revision: string | null): Promise<StoredTwin | null> {
+    const key = InMemoryRegistryStore.key(twin.deviceId, twin.moduleId ?? '');
+    const current = this.twins.get(key);
+    if (!current)
+      return Promise.reject(
+        new RegistryError(twin.moduleId ? 'ModuleNotFound' : 'DeviceNotFound', 'not found'),
+      );
+    if (current.revision !== revision) return Promise.resolve(null);
+    const stored = { twin: structuredClone(twin), revision: randomUUID() };
+    this.twins.set(key, stored);
+    return Promise.resolve(structuredClone(stored));
+  }
+
+  private checkTwin(deviceId: string, moduleId: string | null, twin?: StoredTwin) {
+    if (!twin) return undefined;
+    const current = this.twins.get(InMemoryRegistryStore.key(deviceId, moduleId ?? ''));
+    return current?.revision === twin.revision
+      ? undefined
+      : new RegistryError('PreconditionFailed', 'twin changed');
+  }
+
+  /** The twin after its identity was written: identity facts refreshed, or `whole` as given. */
+  private updateTwin(draft: DeviceDraft | ModuleDraft, whole?: Twin) {
+    const moduleId = 'moduleId' in draft ? draft.moduleId : '';
+    const key = InMemoryRegistryStore.key(draft.deviceId, moduleId);
+    const current =
+      whole ??
+      this.twins.get(key)?.twin ??
+      freshTwin(twinIdentityOf(draft), newTwinState(new Date().toISOString()));
+    this.twins.set(key, {
+      twin: { ...structuredClone(current), ...twinIdentityOf(draft) },
+      revision: randomUUID(),
+    });
+  }
+
+  private startTwin(draft: DeviceDraft | ModuleDraft, state?: TwinState) {
+    const moduleId = 'moduleId' in draft ? draft.moduleId : '';
+    this.twins.set(InMemoryRegistryStore.key(draft.deviceId, moduleId), {
+      twin: freshTwin(
+        twinIdentityOf(draft),
+        structuredClone(state ?? newTwinState(new Date().toISOString())),
+      ),
+      revision: randomUUID(),
+    });
   }
 
   listDevices(pageSize: number, continuationToken?: string): Promise<Page<DeviceIdentity>> {
@@ -60,9 +120,14 @@ export class InMemoryRegistryStore implements RegistryStore, LifecycleOutbox {
     const all: StoredIdentity[] = [
       ...[...this.devices.values()].map((device) => ({ kind: 'device' as const, device })),
       ...[...this.modules.values()].map((module) => ({ kind: 'module' as const, module })),
+      ...[...this.twins.values()].map(({ twin }) => ({ kind: 'twin' as const, twin })),
     ];
     const deviceIdOf = (i: StoredIdentity) =>
-      i.kind === 'device' ? i.device.deviceId : i.module.deviceId;
+      i.kind === 'device'
+        ? i.device.deviceId
+        : i.kind === 'twin'
+          ? i.twin.deviceId
+          : i.module.deviceId;
     all.sort((a, b) =>
       deviceIdOf(a) < deviceIdOf(b) ? -1 : deviceIdOf(a) > deviceIdOf(b) ? 1 : 0,
     );
@@ -75,11 +140,14 @@ export class InMemoryRegistryStore implements RegistryStore, LifecycleOutbox {
     );
   }
 
-  replaceModule(draft: ModuleDraft, etag: string) {
+  replaceModule(draft: ModuleDraft, etag: string, twin?: StoredTwin) {
     const current = this.modules.get(InMemoryRegistryStore.key(draft.deviceId, draft.moduleId));
     if (!current) return Promise.reject(new RegistryError('ModuleNotFound', 'not found'));
     if (current.etag !== etag)
       return Promise.reject(new RegistryError('PreconditionFailed', 'etag mismatch'));
+    const twinError = this.checkTwin(draft.deviceId, draft.moduleId, twin);
+    if (twinError) return Promise.reject(twinError);
+    this.updateTwin(draft, twin?.twin);
     return Promise.resolve(this.putModule(draft));
   }
 
@@ -140,6 +208,8 @@ export class InMemoryRegistryStore implements RegistryStore, LifecycleOutbox {
       case 'replaceDevice':
       case 'deleteDevice':
         if (!device) return new RegistryError('DeviceNotFound', 'not found');
+        if (w.op === 'replaceDevice' && this.checkTwin(deviceId, null, w.twin))
+          return new RegistryError('PreconditionFailed', 'twin changed');
         return device.etag === w.etag
           ? undefined
           : new RegistryError('PreconditionFailed', 'etag mismatch');
@@ -160,16 +230,22 @@ export class InMemoryRegistryStore implements RegistryStore, LifecycleOutbox {
   private apply(deviceId: string, w: IdentityWrite): DeviceIdentity | ModuleIdentity | null {
     switch (w.op) {
       case 'createDevice':
+        this.startTwin(w.draft, w.twin);
+        return this.putDevice(w.draft);
       case 'replaceDevice':
+        this.updateTwin(w.draft, w.twin?.twin);
         return this.putDevice(w.draft);
       case 'deleteDevice':
         this.devices.delete(deviceId);
+        this.twins.delete(InMemoryRegistryStore.key(deviceId, ''));
         return null;
       case 'createModule':
       case 'replaceModule':
+        this.startTwin(w.draft, w.twin);
         return this.putModule(w.draft);
       case 'deleteModule':
         this.modules.delete(InMemoryRegistryStore.key(deviceId, w.moduleId));
+        this.twins.delete(InMemoryRegistryStore.key(deviceId, w.moduleId));
         return null;
     }
   }

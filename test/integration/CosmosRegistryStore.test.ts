@@ -33,3 +33,31 @@ describe('the ledger of a device ID in Cosmos DB', () => {
     expect((await ledger()).resource?.ttl).toBeUndefined();
   });
 });
+
+describe('identities stored before twins existed', () => {
+  it('get a new twin on read, and are replaced and deleted as ever', async () => {
+    const container = await freshCosmosContainer();
+    const store = new CosmosRegistryStore(container, new ContinuationSeal(randomBytes(32)));
+    const device = await createDevice(store, deviceDraft('legacy-1'));
+    await container.item('twin', 'legacy-1').delete();
+    const read = await store.readTwin('legacy-1', null);
+    expect(read).toMatchObject({
+      revision: null,
+      twin: { deviceId: 'legacy-1', version: 1, tags: {} },
+    });
+    const replaced = await store.replaceDevice(
+      deviceDraft('legacy-1', { statusReason: 'now with a twin' }),
+      device.etag,
+    );
+    expect((await store.readTwin('legacy-1', null))?.twin.statusReason).toBe('now with a twin');
+    await container.item('twin', 'legacy-1').delete();
+    await commitWrites(store, 'legacy-1', [{ op: 'deleteDevice', etag: replaced.etag }], {
+      generationId: null,
+    });
+    expect(await store.readDevice('legacy-1')).toBeNull();
+    // A twin written for an identity that is gone is refused, not created.
+    const twin = read!.twin;
+    await expect(store.writeTwin(twin, null)).rejects.toMatchObject({ code: 'DeviceNotFound' });
+    expect(await store.readTwin('legacy-1', null)).toBeNull();
+  });
+});

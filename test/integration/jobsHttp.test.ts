@@ -62,7 +62,19 @@ describe('import and export jobs', () => {
       if (i % 4 === 1)
         for (const m of ['edge#agent', 'm2'])
           await put(source, `/devices/${id}/modules/${encodeURIComponent(m)}`, { managedBy: 'x' });
+      if (i % 3 === 0) {
+        const twin = await api('PATCH', `/twins/${id}`, {
+          baseUrl: source.url,
+          body: { tags: { site: `s${i % 2}`, n: i }, properties: { desired: { rate: i } } },
+        });
+        expect(twin.status, twin.text).toBe(200);
+      }
     }
+    const moduleTwin = await api('PATCH', `/twins/rt-001/modules/m2`, {
+      baseUrl: source.url,
+      body: { tags: { role: 'sensor' } },
+    });
+    expect(moduleTwin.status, moduleTwin.text).toBe(200);
     const out = await testContainer();
     const created = await api('POST', '/jobs/create', {
       baseUrl: source.url,
@@ -117,7 +129,20 @@ describe('import and export jobs', () => {
           .map((m) => ({ moduleId: m.moduleId, managedBy: m.managedBy, auth: m.authentication }))
           .sort((x, y) => (x.moduleId < y.moduleId ? -1 : 1));
       expect(byId(mb.json)).toEqual(byId(ma.json));
+      // Tags and desired properties travel with the identities.
+      const values = (twin: any) => {
+        const { $metadata: _m, $version: _v, ...desired } = twin.properties.desired;
+        return { tags: twin.tags, desired };
+      };
+      const ta = await api('GET', `/twins/${id}`, { baseUrl: source.url });
+      const tb = await api('GET', `/twins/${id}`, { baseUrl: target.url });
+      expect(values(tb.json)).toEqual(values(ta.json));
     }
+    const mt = await api('GET', `/twins/rt-001/modules/m2`, { baseUrl: target.url });
+    expect(mt.json.tags).toEqual({ role: 'sensor' });
+    expect(
+      (await api('GET', `/twins/rt-003`, { baseUrl: target.url })).json.properties.desired.rate,
+    ).toBe(3);
     const stats = await api('GET', '/statistics/devices', { baseUrl: target.url });
     expect(stats.json).toEqual({
       totalDeviceCount: 37,

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { BulkRegistry } from '../../src/application/BulkRegistry';
 import { DeviceRegistry } from '../../src/application/DeviceRegistry';
 import { ModuleRegistry } from '../../src/application/ModuleRegistry';
+import { TwinRegistry } from '../../src/application/TwinRegistry';
 import type { RegistryDeps } from '../../src/application/RegistryDeps';
 import { silentLogger } from '../../src/ports/Logger';
 import { InMemoryRegistryStore } from '../fakes/InMemoryRegistryStore';
@@ -39,6 +40,45 @@ describe('registry use cases', () => {
       (n) =>
         `${n.properties.opType}:${n.properties.deviceId}${n.properties.moduleId ? `/${n.properties.moduleId}` : ''}`,
     );
+
+  it('sends the twin as each notification body: tags and desired as the write leaves them', async () => {
+    await bulk.apply([
+      {
+        deviceId: 't1',
+        importMode: 'create',
+        device: {},
+        module: {},
+        twin: { tags: { site: 'a' }, desired: { rate: 5 } },
+      },
+      {
+        deviceId: 't1',
+        moduleId: 'm',
+        importMode: 'create',
+        device: {},
+        module: {},
+        twin: { tags: { role: 'x' } },
+      },
+    ]);
+    const twins = new TwinRegistry({ store, clock: { now: () => now } });
+    await twins.update('t1', null, { tags: { site: 'b' } }, 'merge', { kind: 'any' });
+    await devices.update('t1', { status: 'disabled' }, { kind: 'any' });
+    await devices.delete('t1', { kind: 'any' });
+    const bodies = store.committed.map((n) => ({
+      op: `${n.properties.opType}:${n.properties.moduleId ?? ''}`,
+      tags: n.body.tags,
+      rate: (n.body.properties as { desired: { rate?: number } }).desired.rate,
+      version: n.body.version,
+    }));
+    expect(bodies).toEqual([
+      { op: 'createDeviceIdentity:', tags: { site: 'a' }, rate: 5, version: 1 },
+      { op: 'createDeviceIdentity:m', tags: { role: 'x' }, rate: undefined, version: 1 },
+      { op: 'updateDeviceIdentityStatus:', tags: { site: 'b' }, rate: 5, version: 2 },
+      { op: 'deleteDeviceIdentity:m', tags: { role: 'x' }, rate: undefined, version: 1 },
+      { op: 'deleteDeviceIdentity:', tags: { site: 'b' }, rate: 5, version: 2 },
+    ]);
+    expect(await store.readTwin('t1', null)).toBeNull();
+    expect(await store.readTwin('t1', 'm')).toBeNull();
+  });
 
   it('publishes a create notification with the identity and its generation', async () => {
     const device = await devices.create('d1', {});

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { BulkRegistry } from '../../src/application/BulkRegistry';
 import { DeviceRegistry } from '../../src/application/DeviceRegistry';
 import { ModuleRegistry } from '../../src/application/ModuleRegistry';
+import { TwinRegistry } from '../../src/application/TwinRegistry';
 import type { RegistryServices } from '../../src/composition/RegistryServices';
 import { sign } from '../../src/domain/auth/signatureMatches';
 import type { SharedAccessPolicy } from '../../src/domain/auth/SharedAccessPolicy';
@@ -40,6 +41,8 @@ function services(store: RegistryStore): RegistryServices {
     devices,
     modules,
     bulk: new BulkRegistry(devices, modules, silentLogger),
+    twins: new TwinRegistry(deps),
+    queries: undefined as never,
     policies: new Map([[owner.keyName, owner]]),
     clock: deps.clock,
     hostNames: ['myhub.example.net'],

@@ -19,7 +19,17 @@ import {
   type Page,
   type RegistryStore,
   type StoredIdentity,
+  type StoredTwin,
 } from '../../ports/RegistryStore';
+import { newTwinState, type Twin, type TwinState } from '../../domain/twin/Twin';
+import { twinIdentityOf } from '../../domain/twin/twinIdentityOf';
+import {
+  freshTwin,
+  fromTwinDocument,
+  identityPatch,
+  toTwinDocument,
+  twinDocumentId,
+} from './twinDocuments';
 import { ContinuationSeal } from './ContinuationSeal';
 import { toCosmosEtag, toWireEtag } from './cosmosEtag';
 import {
@@ -56,23 +66,18 @@ export class CosmosRegistryStore implements RegistryStore {
     return doc ? toDevice(deviceDocument.parse(doc)) : null;
   }
 
-  async replaceDevice(draft: DeviceDraft, etag: string): Promise<DeviceIdentity> {
-    try {
-      const { resource } = await this.container
-        .item(DEVICE_DOCUMENT_ID, draft.deviceId)
-        .replace(fromDevice(draft), {
-          accessCondition: { type: 'IfMatch', condition: toCosmosEtag(etag) },
-        });
-      return toDevice(deviceDocument.parse(resource));
-    } catch (error) {
-      throw translateCosmosError(error, {
-        notFound: ['DeviceNotFound', `Device '${draft.deviceId}' is not registered`],
-        preconditionFailed: [
-          'PreconditionFailed',
-          `Device '${draft.deviceId}' was changed by someone else: read it again`,
-        ],
-      });
-    }
+  async replaceDevice(
+    draft: DeviceDraft,
+    etag: string,
+    twin?: StoredTwin,
+  ): Promise<DeviceIdentity> {
+    const [device] = await this.writeAlone(draft.deviceId, {
+      op: 'replaceDevice',
+      draft,
+      etag,
+      twin,
+    });
+    return device as DeviceIdentity;
   }
 
   async listDevices(pageSize: number, continuationToken?: string): Promise<Page<DeviceIdentity>> {
@@ -117,7 +122,7 @@ export class CosmosRegistryStore implements RegistryStore {
     do {
       const page = await this.container.items
         .query<ItemDefinition>(
-          "SELECT * FROM c WHERE c.kind = 'device' OR c.kind = 'module' ORDER BY c.deviceId",
+          "SELECT * FROM c WHERE c.kind = 'device' OR c.kind = 'module' OR c.kind = 'twin' ORDER BY c.deviceId",
           { maxItemCount: pageSize - items.length, ...(token ? { continuationToken: token } : {}) },
         )
         .fetchNext();
@@ -125,7 +130,9 @@ export class CosmosRegistryStore implements RegistryStore {
         items.push(
           d.kind === 'device'
             ? { kind: 'device', device: toDevice(deviceDocument.parse(d)) }
-            : { kind: 'module', module: toModule(moduleDocument.parse(d)) },
+            : d.kind === 'twin'
+              ? { kind: 'twin', twin: fromTwinDocument(d) }
+              : { kind: 'module', module: toModule(moduleDocument.parse(d)) },
         );
       }
       token = page.hasMoreResults ? page.continuationToken : undefined;
@@ -138,26 +145,84 @@ export class CosmosRegistryStore implements RegistryStore {
     return doc ? toModule(moduleDocument.parse(doc)) : null;
   }
 
-  async replaceModule(draft: ModuleDraft, etag: string): Promise<ModuleIdentity> {
-    try {
-      const { resource } = await this.container
-        .item(moduleDocumentId(draft.moduleId), draft.deviceId)
-        .replace(fromModule(draft), {
-          accessCondition: { type: 'IfMatch', condition: toCosmosEtag(etag) },
-        });
-      return toModule(moduleDocument.parse(resource));
-    } catch (error) {
-      throw translateCosmosError(error, {
-        notFound: [
-          'ModuleNotFound',
-          `Module '${draft.moduleId}' is not registered on device '${draft.deviceId}'`,
-        ],
-        preconditionFailed: [
-          'PreconditionFailed',
-          `Module '${draft.moduleId}' was changed by someone else: read it again`,
-        ],
-      });
+  async replaceModule(
+    draft: ModuleDraft,
+    etag: string,
+    twin?: StoredTwin,
+  ): Promise<ModuleIdentity> {
+    const [module] = await this.writeAlone(draft.deviceId, {
+      op: 'updateModule',
+      draft,
+      etag,
+      twin,
+    });
+    return module as ModuleIdentity;
+  }
+
+  /** One identity write with its twin, outside the ledger: a batch of two. */
+  private async writeAlone(deviceId: string, write: StoreWrite): Promise<CommitResult> {
+    const results = await this.runBatch(deviceId, [], [write], null);
+    if ('failedWrite' in results) {
+      if (results.failedWrite === null) throw new Error('A ledger-less write lost no ledger race');
+      throw failure(deviceId, results.failedWrite.write, results.failedWrite.result);
     }
+    return results.written;
+  }
+
+  async readTwin(deviceId: string, moduleId: string | null): Promise<StoredTwin | null> {
+    const doc = await this.read(twinDocumentId(moduleId), deviceId);
+    if (doc) return { twin: fromTwinDocument(doc), revision: doc._etag as string };
+    // Identities written before twins existed have none yet: theirs is new.
+    const identity =
+      moduleId === null
+        ? await this.readDevice(deviceId)
+        : await this.readModule(deviceId, moduleId);
+    if (!identity) return null;
+    const now = new Date().toISOString();
+    return { twin: freshTwin(twinIdentityOf(identity), newTwinState(now)), revision: null };
+  }
+
+  async writeTwin(twin: Twin, revision: string | null): Promise<StoredTwin | null> {
+    const moduleId = twin.moduleId ?? null;
+    const operations: OperationInput[] =
+      revision === null
+        ? [
+            // The identity must still be there: a twin never outlives it.
+            {
+              operationType: 'Read',
+              id: moduleId === null ? DEVICE_DOCUMENT_ID : moduleDocumentId(moduleId),
+            },
+            {
+              operationType: 'Create',
+              resourceBody: toTwinDocument(twin) as unknown as JSONObject,
+            },
+          ]
+        : [
+            {
+              operationType: 'Replace',
+              id: twinDocumentId(moduleId),
+              resourceBody: toTwinDocument(twin) as unknown as JSONObject,
+              ifMatch: revision,
+            },
+          ];
+    let results: OperationResponse[];
+    try {
+      results = (await this.container.items.batch(operations, twin.deviceId)).result ?? [];
+    } catch (error) {
+      throw translateCosmosError(error, {});
+    }
+    const failed = results.find((r) => r.statusCode >= 400 && r.statusCode !== 424);
+    if (failed?.statusCode === 404)
+      throw moduleId === null
+        ? new RegistryError('DeviceNotFound', `Device '${twin.deviceId}' is not registered`)
+        : new RegistryError(
+            'ModuleNotFound',
+            `Module '${moduleId}' is not registered on device '${twin.deviceId}'`,
+          );
+    if (failed?.statusCode === 412 || failed?.statusCode === 409) return null;
+    if (failed) throw translateCosmosError({ statusCode: failed.statusCode }, {});
+    const body = (results[results.length - 1] as OperationResponse).resourceBody as JSONObject;
+    return { twin: fromTwinDocument(body), revision: body._etag as string };
   }
 
   async listModules(deviceId: string): Promise<ModuleIdentity[]> {
@@ -198,12 +263,13 @@ export class CosmosRegistryStore implements RegistryStore {
 
   /**
    * One transactional batch in the device's partition: the ledger first (so a lost race is
-   * reported as such before anything else), the identity writes, then the outbox record.
+   * reported as such before anything else), the identity writes with their twins, then the
+   * outbox record.
    */
   async commit(deviceId: string, commit: LifecycleCommit): Promise<CommitResult> {
     const { read, next } = commit.ledger;
     const ledger = toLedgerDocument(deviceId, next);
-    const operations: OperationInput[] = [
+    const head: OperationInput[] = [
       read.etag === null
         ? { operationType: 'Create', resourceBody: ledger }
         : {
@@ -212,56 +278,142 @@ export class CosmosRegistryStore implements RegistryStore {
             resourceBody: ledger,
             ifMatch: read.etag,
           },
-      ...commit.writes.map((w) => operationOf(deviceId, w)),
     ];
     const first = commit.notifications[0];
-    if (first) {
-      const sequence = Number(first.properties.lifecycleSequence);
-      operations.push({
-        operationType: 'Create',
-        resourceBody: {
-          id: outboxDocumentId(sequence),
-          kind: 'outbox',
-          deviceId,
-          // Plain JSON: strings and the twin-like body the domain built.
-          notifications: commit.notifications as unknown as JSONObject[],
-        },
-      });
-    }
-    if (operations.length > MAX_BATCH_OPERATIONS)
-      throw new Error(`A commit of ${operations.length} operations does not fit one batch`);
-    let results: OperationResponse[];
-    try {
-      results = (await this.container.items.batch(operations, deviceId)).result ?? [];
-    } catch (error) {
-      throw translateCosmosError(error, {});
-    }
-    const failed = results.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
+    const outbox: OperationInput | null = first
+      ? {
+          operationType: 'Create',
+          resourceBody: {
+            id: outboxDocumentId(Number(first.properties.lifecycleSequence)),
+            kind: 'outbox',
+            deviceId,
+            // Plain JSON: strings and the twin-like body the domain built.
+            notifications: commit.notifications as unknown as JSONObject[],
+          },
+        }
+      : null;
+    const results = await this.runBatch(deviceId, head, commit.writes, outbox);
+    if (!('failedWrite' in results)) return results.written;
     // The ledger (first) or the outbox record (after the writes) lost a race: plan again.
-    if (failed === 0 || failed > commit.writes.length) throw new LedgerConflict(deviceId);
-    if (failed > 0)
-      throw failure(
-        deviceId,
-        commit.writes[failed - 1] as IdentityWrite,
-        results[failed] as OperationResponse,
-      );
-    if (results.length !== operations.length)
-      throw new Error(
-        `The store answered ${results.length} results to ${operations.length} operations`,
-      );
-    return commit.writes.map((w, i) => {
-      const body = (results[i + 1] as OperationResponse).resourceBody;
-      switch (w.op) {
-        case 'createDevice':
-        case 'replaceDevice':
-          return toDevice(deviceDocument.parse(body));
-        case 'createModule':
-        case 'replaceModule':
-          return toModule(moduleDocument.parse(body));
-        default:
-          return null;
+    if (results.failedWrite === null) throw new LedgerConflict(deviceId);
+    throw failure(deviceId, results.failedWrite.write, results.failedWrite.result);
+  }
+
+  /**
+   * Runs `head`, each write with its twin operation, and `tail` as one batch. A twin that is
+   * not stored (an identity written before twins existed) is written whole instead, or not
+   * deleted, and the batch runs again.
+   */
+  private async runBatch(
+    deviceId: string,
+    head: OperationInput[],
+    writes: readonly StoreWrite[],
+    tail: OperationInput | null,
+  ): Promise<
+    | { written: CommitResult }
+    | { failedWrite: { write: StoreWrite; result: OperationResponse } | null }
+  > {
+    const missingTwins = new Set<number>();
+    for (;;) {
+      const operations = [...head];
+      const owners: ({ write: number; twin: boolean } | null)[] = head.map(() => null);
+      writes.forEach((w, i) => {
+        operations.push(operationOf(deviceId, w));
+        owners.push({ write: i, twin: false });
+        const twinOp = twinOperationOf(w, missingTwins.has(i));
+        if (twinOp) {
+          operations.push(twinOp);
+          owners.push({ write: i, twin: true });
+        }
+      });
+      if (tail) {
+        operations.push(tail);
+        owners.push(null);
       }
-    });
+      if (operations.length > MAX_BATCH_OPERATIONS)
+        throw new Error(`A commit of ${operations.length} operations does not fit one batch`);
+      let results: OperationResponse[];
+      try {
+        results = (await this.container.items.batch(operations, deviceId)).result ?? [];
+      } catch (error) {
+        throw translateCosmosError(error, {});
+      }
+      const failed = results.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
+      if (failed >= 0) {
+        const owner = owners[failed];
+        const result = results[failed] as OperationResponse;
+        if (!owner) return { failedWrite: null };
+        if (owner.twin && result.statusCode === 404 && !missingTwins.has(owner.write)) {
+          missingTwins.add(owner.write);
+          continue;
+        }
+        // A twin conflict is the identity's: someone else changed it meanwhile.
+        return { failedWrite: { write: writes[owner.write] as StoreWrite, result } };
+      }
+      if (results.length !== operations.length)
+        throw new Error(
+          `The store answered ${results.length} results to ${operations.length} operations`,
+        );
+      const written: CommitResult = writes.map(() => null);
+      owners.forEach((owner, i) => {
+        if (!owner || owner.twin) return;
+        const w = writes[owner.write] as StoreWrite;
+        const body = (results[i] as OperationResponse).resourceBody;
+        if (w.op === 'createDevice' || w.op === 'replaceDevice')
+          written[owner.write] = toDevice(deviceDocument.parse(body));
+        else if (w.op === 'createModule' || w.op === 'replaceModule' || w.op === 'updateModule')
+          written[owner.write] = toModule(moduleDocument.parse(body));
+      });
+      return { written };
+    }
+  }
+}
+
+/** A commit's write, or a module update outside the ledger (its twin is kept). */
+type StoreWrite =
+  | IdentityWrite
+  | { op: 'updateModule'; draft: ModuleDraft; etag: string; twin?: StoredTwin | undefined };
+
+/** The twin's part of an identity write; `missing`: the twin is not stored yet. */
+function twinOperationOf(w: StoreWrite, missing: boolean): OperationInput | null {
+  const now = () => new Date().toISOString();
+  const fresh = (draft: DeviceDraft | ModuleDraft, state: TwinState | undefined) => ({
+    operationType: 'Upsert' as const,
+    resourceBody: toTwinDocument(
+      freshTwin(twinIdentityOf(draft), state ?? newTwinState(now())),
+    ) as unknown as JSONObject,
+  });
+  switch (w.op) {
+    case 'createDevice':
+    case 'createModule':
+    case 'replaceModule':
+      // A new identity (or a module taking over an old generation's document) starts afresh.
+      return fresh(w.draft, w.twin);
+    case 'replaceDevice':
+    case 'updateModule': {
+      if (missing) return fresh(w.draft, w.twin?.twin);
+      const id = twinDocumentId('moduleId' in w.draft ? w.draft.moduleId : null);
+      if (w.twin) {
+        const twin = { ...w.twin.twin, ...twinIdentityOf(w.draft) };
+        return w.twin.revision === null
+          ? { operationType: 'Upsert', resourceBody: toTwinDocument(twin) as unknown as JSONObject }
+          : {
+              operationType: 'Replace',
+              id,
+              resourceBody: toTwinDocument(twin) as unknown as JSONObject,
+              ifMatch: w.twin.revision,
+            };
+      }
+      return {
+        operationType: 'Patch',
+        id,
+        resourceBody: { operations: identityPatch(twinIdentityOf(w.draft)) },
+      };
+    }
+    case 'deleteDevice':
+      return missing ? null : deleteOf(twinDocumentId(null), undefined);
+    case 'deleteModule':
+      return missing ? null : deleteOf(twinDocumentId(w.moduleId), undefined);
   }
 }
 
@@ -281,7 +433,7 @@ function toModule({ id: _id, kind: _kind, _etag, ...rest }: ModuleDocument): Mod
   return { ...rest, etag: toWireEtag(_etag) };
 }
 
-function operationOf(deviceId: string, w: IdentityWrite): OperationInput {
+function operationOf(deviceId: string, w: StoreWrite): OperationInput {
   switch (w.op) {
     case 'createDevice':
       return { operationType: 'Create', resourceBody: fromDevice(w.draft) };
@@ -297,6 +449,7 @@ function operationOf(deviceId: string, w: IdentityWrite): OperationInput {
     case 'createModule':
       return { operationType: 'Create', resourceBody: fromModule(w.draft) };
     case 'replaceModule':
+    case 'updateModule':
       return {
         operationType: 'Replace',
         id: moduleDocumentId(w.draft.moduleId),
@@ -321,7 +474,7 @@ function deleteOf(id: string, ifMatch: string | undefined): OperationInput {
 }
 
 /** What a failed identity write means to the caller. */
-function failure(deviceId: string, w: IdentityWrite, result: OperationResponse): unknown {
+function failure(deviceId: string, w: StoreWrite, result: OperationResponse): unknown {
   const status = result.statusCode;
   const device = `Device '${deviceId}'`;
   switch (w.op) {
@@ -353,6 +506,20 @@ function failure(deviceId: string, w: IdentityWrite, result: OperationResponse):
             `A module with ID '${w.draft.moduleId}' is already registered on device '${deviceId}'`,
           )
         : translateCosmosError({ statusCode: status }, {});
+    case 'updateModule':
+      return translateCosmosError(
+        { statusCode: status },
+        {
+          notFound: [
+            'ModuleNotFound',
+            `Module '${w.draft.moduleId}' is not registered on device '${deviceId}'`,
+          ],
+          preconditionFailed: [
+            'PreconditionFailed',
+            `Module '${w.draft.moduleId}' was changed by someone else: read it again`,
+          ],
+        },
+      );
     case 'deleteModule':
       return translateCosmosError(
         { statusCode: status },

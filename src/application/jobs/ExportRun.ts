@@ -3,9 +3,10 @@ import type { JobCheckpoint, RegistryJob } from '../../domain/jobs/RegistryJob';
 import type { BlobWriter, JobBlobs } from '../../ports/JobBlobs';
 import type { RegistryStore, StoredIdentity } from '../../ports/RegistryStore';
 import type { JobStep } from './JobStep';
+import type { Twin } from '../../domain/twin/Twin';
 
 const deviceIdOf = (i: StoredIdentity) =>
-  i.kind === 'device' ? i.device.deviceId : i.module.deviceId;
+  i.kind === 'device' ? i.device.deviceId : i.kind === 'twin' ? i.twin.deviceId : i.module.deviceId;
 
 /**
  * Export, one page of the store per step: each step stages one block of devices.txt, named by
@@ -47,12 +48,14 @@ export class ExportRun implements JobStep {
       // Modules without their device belong to a deleted generation: never exported.
       if (device?.kind !== 'device') continue;
       devices++;
-      lines.push(deviceLine(device.device, excludeKeys));
+      const twins = new Map<string, Twin>();
+      for (const d of group) if (d.kind === 'twin') twins.set(d.twin.moduleId ?? '', d.twin);
+      lines.push(deviceLine(device.device, excludeKeys, twins.get('')));
       const modules = group
         .flatMap((d) => (d.kind === 'module' ? [d.module] : []))
         .filter((m) => m.deviceGenerationId === device.device.generationId)
         .sort((a, b) => (a.moduleId < b.moduleId ? -1 : 1));
-      for (const m of modules) lines.push(moduleLine(m, excludeKeys));
+      for (const m of modules) lines.push(moduleLine(m, excludeKeys, twins.get(m.moduleId)));
     }
     let blocks = cp.blocks;
     if (lines.length > 0) {

@@ -31,7 +31,7 @@ export async function reconcileLiveness(
     const page = await registry.scanIdentities(PAGE, token);
     for (const item of page.items) {
       if (item.kind === 'device') devices.set(item.device.deviceId, item.device);
-      else modules.push(item.module);
+      else if (item.kind === 'module') modules.push(item.module);
     }
     token = page.continuationToken;
   } while (token);

@@ -2,6 +2,7 @@
 export type ErrorCode =
   | 'ArgumentInvalid'
   | 'ArgumentNull'
+  | 'BadRequest'
   | 'IotHubFormatError'
   | 'InvalidProtocolVersion'
   | 'DeviceDefinedMultipleTimes'

@@ -1,6 +1,17 @@
 import type { DeviceIdentity } from '../identity/DeviceIdentity';
 import type { ModuleIdentity } from '../identity/ModuleIdentity';
 import type { Authentication } from '../identity/Authentication';
+import type { Twin } from '../twin/Twin';
+
+/** IoT Hub's ExportImportDevice twin fields: tags, desired and reported, and the twin etag. */
+const twinFields = (twin: Twin | undefined) =>
+  twin
+    ? {
+        twinETag: twin.etag,
+        ...(Object.keys(twin.tags).length > 0 ? { tags: twin.tags } : {}),
+        properties: twin.properties,
+      }
+    : {};
 
 const withoutKeys = (a: Authentication): Authentication => ({
   ...a,
@@ -11,7 +22,7 @@ const withoutKeys = (a: Authentication): Authentication => ({
  * One line of devices.txt for a device, in IoT Hub's ExportImportDevice shape: it can be
  * imported again as it is (importMode absent = createOrUpdate).
  */
-export function deviceLine(d: DeviceIdentity, excludeKeys: boolean): string {
+export function deviceLine(d: DeviceIdentity, excludeKeys: boolean, twin?: Twin): string {
   return JSON.stringify({
     id: d.deviceId,
     eTag: d.etag,
@@ -21,16 +32,18 @@ export function deviceLine(d: DeviceIdentity, excludeKeys: boolean): string {
     capabilities: d.capabilities,
     ...(d.deviceScope === null ? {} : { deviceScope: d.deviceScope }),
     ...(d.parentScopes === null ? {} : { parentScopes: d.parentScopes }),
+    ...twinFields(twin),
   });
 }
 
 /** A module's line: `id` is its device's ID, and `moduleId` says it is a module. */
-export function moduleLine(m: ModuleIdentity, excludeKeys: boolean): string {
+export function moduleLine(m: ModuleIdentity, excludeKeys: boolean, twin?: Twin): string {
   return JSON.stringify({
     id: m.deviceId,
     moduleId: m.moduleId,
     eTag: m.etag,
     managedBy: m.managedBy,
     authentication: excludeKeys ? withoutKeys(m.authentication) : m.authentication,
+    ...twinFields(twin),
   });
 }

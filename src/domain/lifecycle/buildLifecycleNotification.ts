@@ -1,26 +1,18 @@
 import type { DeviceDraft } from '../identity/DeviceIdentity';
 import type { ModuleDraft } from '../identity/ModuleIdentity';
 import type { LifecycleNotification, LifecycleOperation } from './LifecycleNotification';
+import { newTwinState, twinEtag, type TwinState } from '../twin/Twin';
 
 export interface LifecycleContext {
   hubName: string;
   now: Date;
 }
 
-function twinSection(now: string) {
-  return { $metadata: { $lastUpdated: now }, $version: 1 };
-}
-
-/** A twin etag as IoT Hub writes it: base64 of the twin version, 8 bytes big-endian. */
-export function twinEtag(version: number): string {
-  const bytes = Buffer.alloc(8);
-  bytes.writeBigUInt64BE(BigInt(version));
-  return bytes.toString('base64');
-}
-
 /**
  * The notification for one identity. Module events carry `moduleId` (as current hubs do);
  * the body adds `generationId` so consumers can tell a re-created identity from the old one.
+ * The body is the identity's twin (`twin`: its state as the write leaves it; a new twin when
+ * absent), so a consumer syncing metadata gets the tags and desired properties with it.
  * Built before the write commits (it is stored with it), so the body's etag is the twin's,
  * as IoT Hub's is, not the identity's.
  */
@@ -28,6 +20,7 @@ export function buildLifecycleNotification(
   opType: LifecycleOperation,
   identity: DeviceDraft | ModuleDraft,
   { hubName, now }: LifecycleContext,
+  twin?: TwinState,
 ): LifecycleNotification {
   const timestamp = now.toISOString();
   const moduleId = 'moduleId' in identity ? identity.moduleId : undefined;
@@ -42,6 +35,7 @@ export function buildLifecycleNotification(
   };
   if (moduleId) properties.moduleId = moduleId;
   const status = 'status' in identity ? identity.status : undefined;
+  const state = twin ?? newTwinState(timestamp);
   return {
     partitionKey: identity.deviceId,
     properties,
@@ -57,12 +51,13 @@ export function buildLifecycleNotification(
       deviceId: identity.deviceId,
       ...(moduleId ? { moduleId } : {}),
       generationId: identity.generationId,
-      etag: twinEtag(1),
-      version: 1,
+      etag: twinEtag(state.version),
+      version: state.version,
       ...(status ? { status, statusReason: (identity as DeviceDraft).statusReason } : {}),
       authenticationType: identity.authentication.type,
       ...('capabilities' in identity ? { capabilities: identity.capabilities } : {}),
-      properties: { desired: twinSection(timestamp), reported: twinSection(timestamp) },
+      ...(Object.keys(state.tags).length > 0 ? { tags: state.tags } : {}),
+      properties: state.properties,
     },
   };
 }

@@ -3,7 +3,7 @@ import { IMPORT_MODES } from '../../domain/identity/ImportMode';
 import { caseInsensitiveEnum } from './caseInsensitiveEnum';
 import { deviceFields } from './identitySchemas';
 
-/** One entry of `POST /devices` (IoT Hub's ExportImportDevice). Twin parts are accepted and ignored. */
+/** One entry of `POST /devices` (IoT Hub's ExportImportDevice), twin sections included. */
 export const bulkEntrySchema = z.strictObject({
   id: z.string({ error: 'id is required: the device ID of the entry' }),
   moduleId: z.string().nullable().optional(),

@@ -138,6 +138,41 @@ describe('the durable Cosmos DB stand-in', () => {
     expect((await resumed.readNext()).result.map((d) => d.id)).toEqual(['c']);
   });
 
+  it('applies patches in a transactional batch, and undoes them when the batch fails', async () => {
+    const dir = dataDir();
+    const s = await start(dir);
+    const items = await container(s);
+    await items.items.create({ id: 'twin', pk: 'p', status: 'enabled', tags: { a: 1 } });
+    const ok = await items.items.batch(
+      [
+        { operationType: 'Create', resourceBody: { id: 'other', pk: 'p' } },
+        {
+          operationType: 'Patch',
+          id: 'twin',
+          resourceBody: { operations: [{ op: 'set', path: '/status', value: 'disabled' }] },
+        },
+      ],
+      'p',
+    );
+    expect(ok.result?.map((r) => r.statusCode)).toEqual([201, 200]);
+    const failed = await items.items.batch(
+      [
+        {
+          operationType: 'Patch',
+          id: 'twin',
+          resourceBody: [{ op: 'set', path: '/status', value: 'enabled' }],
+        },
+        { operationType: 'Patch', id: 'missing', resourceBody: [{ op: 'remove', path: '/x' }] },
+      ],
+      'p',
+    );
+    expect(failed.result?.map((r) => r.statusCode)).toEqual([424, 404]);
+    await s.stop();
+    const again = await start(dir);
+    const { resource } = await (await container(again)).item('twin', 'p').read();
+    expect(resource).toMatchObject({ status: 'disabled', tags: { a: 1 } });
+  });
+
   it('expires items by their ttl and the container default', async () => {
     const s = await start(dataDir());
     const items = await container(s, -1);
