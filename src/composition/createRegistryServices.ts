@@ -40,6 +40,7 @@ import { ModuleRegistry } from '../application/ModuleRegistry';
 import { TwinRegistry } from '../application/TwinRegistry';
 import { TwinQueryService } from '../application/TwinQueryService';
 import { CosmosTwinQueryStore } from '../adapters/cosmos/CosmosTwinQueryStore';
+import { CosmosConnectionMirror } from '../adapters/cosmos/CosmosConnectionMirror';
 import type { RegistryDeps } from '../application/RegistryDeps';
 import type { Settings } from '../config/Settings';
 import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
@@ -227,10 +228,11 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     transport.probe,
     settings.LIVENESS_MAX_PIPELINE_LAG_SECONDS,
   );
-  const alertRelay = new AlertRelay(livenessStore, alertPublisher, logger);
+  const mirror = new CosmosConnectionMirror(container);
+  const alertRelay = new AlertRelay(livenessStore, alertPublisher, logger, mirror);
   const liveness: LivenessServices = {
     store: livenessStore,
-    ingest: new LivenessIngest(livenessStore, policy, logger, alertRelay, clock),
+    ingest: new LivenessIngest(livenessStore, policy, logger, alertRelay, clock, undefined, mirror),
     sweep: new LivenessSweep(livenessStore, pipeline, alertRelay, policy, logger),
     pipeline,
     policy,

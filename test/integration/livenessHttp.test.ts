@@ -27,6 +27,13 @@ describe('liveness end to end: registry → lifecycle stream → map → sweep �
       },
     ]);
   const settle = () => rt.settled();
+  // What a query sees: the twins' copy of the map's transitions.
+  const queried = async (deviceId: string) =>
+    (
+      await call('POST', '/devices/query', {
+        query: `SELECT connectionState, lastActivityTime FROM devices WHERE deviceId = '${deviceId}'`,
+      })
+    ).json as { connectionState: string; lastActivityTime: string }[];
 
   beforeAll(async () => {
     rt = await startTestRuntime();
@@ -58,6 +65,9 @@ describe('liveness end to end: registry → lifecycle stream → map → sweep �
       connectionState: 'Connected',
       lastActivityTime: '2026-01-01T00:01:00Z',
     });
+    expect(await queried('e2e-1')).toEqual([
+      { connectionState: 'Connected', lastActivityTime: '2026-01-01T00:01:00.000Z' },
+    ]);
 
     rt.clock.set('2026-01-01T00:02:01.000Z');
     expect(await rt.runtime.services.liveness.sweep.sweep(rt.clock.now())).toMatchObject({
@@ -67,12 +77,22 @@ describe('liveness end to end: registry → lifecycle stream → map → sweep �
     expect((await call('GET', '/devices/e2e-1')).json.connectionState).toBe('Disconnected');
     const silent = await call('GET', '/liveness?state=silent');
     expect((silent.json as { deviceId: string }[]).map((r) => r.deviceId)).toEqual(['e2e-1']);
+    const silentTwins = await call('POST', '/devices/query', {
+      query: "SELECT deviceId FROM devices WHERE connectionState = 'Disconnected'",
+    });
+    expect(silentTwins.json).toContainEqual({ deviceId: 'e2e-1' });
+    expect(await queried('e2e-1')).toEqual([
+      { connectionState: 'Disconnected', lastActivityTime: '2026-01-01T00:01:00.000Z' },
+    ]);
 
     rt.clock.set('2026-01-01T00:05:00.000Z');
     await heartbeat('e2e-1');
     await settle();
     const alerts = (await call('GET', '/liveness/alerts')).json as { kind: string }[];
     expect(alerts.map((a) => a.kind)).toEqual(['silent', 'recovered']);
+    expect(await queried('e2e-1')).toEqual([
+      { connectionState: 'Connected', lastActivityTime: '2026-01-01T00:05:00.000Z' },
+    ]);
     expect(alerts[1]).toMatchObject({ deviceId: 'e2e-1', outageSeconds: 240 });
     const summary = (await call('GET', '/liveness/summary')).json;
     expect(summary).toMatchObject({

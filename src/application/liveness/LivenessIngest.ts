@@ -13,6 +13,11 @@ import type { Logger } from '../../ports/Logger';
 import type { AlertRelay } from './AlertRelay';
 import type { Clock } from '../../ports/Clock';
 import type { LivenessAlert } from '../../domain/liveness/LivenessAlert';
+import {
+  noConnectionMirror,
+  type ConnectionChange,
+  type ConnectionMirror,
+} from '../../ports/ConnectionMirror';
 
 export interface IngestResult {
   events: number;
@@ -42,6 +47,7 @@ export class LivenessIngest {
     private readonly alerts: AlertRelay,
     private readonly clock: Clock,
     private readonly cacheSize = 200_000,
+    private readonly mirror: ConnectionMirror = noConnectionMirror,
   ) {}
 
   /** `source` names the stream partition the batch came from, for the pipeline's progress. */
@@ -90,6 +96,9 @@ export class LivenessIngest {
         });
         records.set(refKey(ref), next);
       }
+      // Comings online reach the twins before the map: a crash in between repeats the batch,
+      // which finds the same transitions (goings silent follow their alerts, in the relay).
+      await this.mirror.apply(connections(planned, current));
       const { lost, etags } = await this.store.write(planned);
       const lostKeys = new Set(lost.map(refKey));
       for (const w of planned) {
@@ -190,4 +199,25 @@ export class LivenessIngest {
       }
     }
   }
+}
+
+/** The identities a write brings online (first activity, or back from silence). */
+function connections(
+  planned: readonly LivenessWrite[],
+  current: Map<string, StoredLiveness>,
+): ConnectionChange[] {
+  return planned.flatMap((w) => {
+    const before = current.get(refKey(w.ref))?.record.state;
+    if (!w.record || w.record.state !== 'online' || before === 'online') return [];
+    return [
+      {
+        deviceId: w.ref.deviceId,
+        moduleId: w.ref.moduleId,
+        generationId: w.record.generationId,
+        state: 'Connected' as const,
+        at: w.record.stateSince,
+        lastActivityTime: w.record.lastSeen,
+      },
+    ];
+  });
 }
