@@ -22,23 +22,20 @@
  * Exit code 0 when every operation succeeded (targets missed or not), non-zero on any error.
  */
 import { CosmosClient, type Container } from '@azure/cosmos';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { settingsSchema, parseSettings } from '../src/config/Settings';
+import { parseSettings } from '../src/config/Settings';
 import { sign } from '../src/domain/auth/signatureMatches';
 import { NEVER } from '../src/domain/identity/never';
 import { newGenerationId } from '../src/domain/identity/newGenerationId';
 import { generateKey } from '../src/domain/identity/resolveAuthentication';
-import { startCosmosStandIn, type CosmosStandIn } from '../standins/cosmos/startCosmosStandIn';
-import { forwardLines } from '../src/local/childProcesses';
+import { startCosmosStandIn } from '../standins/cosmos/startCosmosStandIn';
+import { startBenchHost, type Host } from './support/startBenchHost';
 
 const API_VERSION = '2021-04-12';
 const DIRECT_CONTAINER = 'bench-direct';
-const HOST_START_DEADLINE_MS = 60_000;
-const HOST_STOP_GRACE_MS = 10_000;
 const PAUSE_BETWEEN_PHASES_MS = 200;
 const TARGET_RATIO = 0.8;
 const TARGET_P50_OVERHEAD_MS = 1;
@@ -74,103 +71,6 @@ const quietWaitMs = Number(process.env.BENCH_QUIET_WAIT_S?.trim() || '15') * 100
 
 // ---------------------------------------------------------------------------------------------
 // Processes
-
-interface Host {
-  child: ChildProcess;
-  url: string;
-  ownerKey: string;
-  stderrTail: string[];
-  stop(): Promise<void>;
-}
-
-/** `node dist/src/local/main.js` with settings from the environment only (cwd = DATA_DIR). */
-async function startHost(cosmos: CosmosStandIn, dataDir: string): Promise<Host> {
-  const mainJs = path.join(__dirname, '../src/local/main.js');
-  // The host reads every setting from the environment: drop any the caller's shell has set.
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(settingsSchema.shape)) delete env[name];
-  Object.assign(env, {
-    COSMOS_ENDPOINT: cosmos.endpoint,
-    COSMOS_KEY: cosmos.key,
-    PORT: '0',
-    HTTPS_PORT: '0',
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    // No storage setting: the host starts its own Azurite, as `npm start` does (jobs, the
-    // liveness map and the catalog live there).
-  });
-  const profileDir = process.env.BENCH_HOST_PROFILE?.trim();
-  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [];
-  const child = spawn(process.execPath, [...nodeArgs, mainJs], {
-    cwd: dataDir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    windowsHide: true,
-  });
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.once('error', () => {
-      if (child.pid === undefined) resolve();
-    });
-  });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), HOST_STOP_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
-  };
-
-  const stderrTail: string[] = [];
-  forwardLines(child.stderr, (line) => {
-    stderrTail.push(line);
-    if (stderrTail.length > 20) stderrTail.shift();
-    if (verbose) console.error(`[host] ${line}`);
-  });
-
-  try {
-    const { url, ownerKey } = await new Promise<{ url: string; ownerKey: string }>(
-      (resolve, reject) => {
-        let url: string | undefined;
-        let ownerKey: string | undefined;
-        const timer = setTimeout(
-          () => reject(new Error(`The host printed no URL within ${HOST_START_DEADLINE_MS} ms`)),
-          HOST_START_DEADLINE_MS,
-        );
-        // stdout holds the owner key: parsed, never echoed. Drained to the end so the host never
-        // blocks on a full pipe.
-        forwardLines(child.stdout, (line) => {
-          url ??= /^Registry \(HTTP\)\s*:\s*(http:\/\/\S+)/.exec(line)?.[1];
-          const key =
-            /^Service connection string: .*;SharedAccessKeyName=iothubowner;SharedAccessKey=([^;\s]+)/.exec(
-              line,
-            )?.[1];
-          ownerKey ??= key;
-          if (url !== undefined && ownerKey !== undefined) {
-            clearTimeout(timer);
-            resolve({ url, ownerKey });
-          }
-        });
-        child.once('close', (code, signal) => {
-          clearTimeout(timer);
-          reject(
-            new Error(
-              `The host exited during start-up (code ${code}, signal ${signal})\n${stderrTail.join('\n')}`,
-            ),
-          );
-        });
-        child.once('error', (error) => {
-          clearTimeout(timer);
-          reject(error);
-        });
-      },
-    );
-    return { child, url, ownerKey, stderrTail, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // CPU accounting: this process via process.cpuUsage, the children via /proc (Linux only).
@@ -624,7 +524,7 @@ async function main(): Promise<number> {
     cosmosPid = (await childPids())[0];
 
     console.log('Starting the registry host (node dist/src/local/main.js)...');
-    hostHandle = await startHost(cosmos, dataDir);
+    hostHandle = await startBenchHost(cosmos, dataDir, verbose);
     const host = hostHandle;
     stops.push(() => host.stop());
     hostPid = host.child.pid;
