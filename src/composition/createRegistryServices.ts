@@ -3,6 +3,9 @@ import { TableClient } from '@azure/data-tables';
 import { EventHubConsumerClient } from '@azure/event-hubs';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { SasJobBlobs } from '../adapters/blob/SasJobBlobs';
+import { AllowListDestinationGuard } from '../adapters/blob/AllowListDestinationGuard';
+import { ownBlobEndpoint } from '../adapters/blob/ownBlobEndpoint';
+import { parseAllowList } from '../domain/jobs/StorageAllowList';
 import { CosmosJobStore } from '../adapters/cosmos/CosmosJobStore';
 import { StorageJobQueue } from '../adapters/queue/StorageJobQueue';
 import { JobWorker } from '../application/jobs/JobWorker';
@@ -264,10 +267,14 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   const modules = new ModuleRegistry(deps);
   const bulk = new BulkRegistry(devices, modules, logger);
   const queue = new StorageJobQueue(jobQueue);
+  const own = ownBlobEndpoint(settings.STORAGE_CONNECTION_STRING);
+  const destinations = new AllowListDestinationGuard(
+    parseAllowList(`${settings.JOBS_ALLOWED_STORAGE_HOSTS}${own ? `,${own}` : ''}`),
+  );
   const jobWorker = new JobWorker({
     jobs: jobStore,
     queue,
-    blobs: (env.decorate?.jobBlobs ?? ((b: JobBlobs) => b))(new SasJobBlobs()),
+    blobs: (env.decorate?.jobBlobs ?? ((b: JobBlobs) => b))(new SasJobBlobs(destinations)),
     store: registryStore,
     bulk,
     parseLine: parseImportLine,
@@ -289,7 +296,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       twins: new TwinRegistry({ store: registryStore, clock }),
       queries: new TwinQueryService(twinQueries),
       bulk,
-      jobs: new RegistryJobs(jobStore, queue, clock, logger),
+      jobs: new RegistryJobs(jobStore, queue, clock, logger, destinations),
       jobWorker,
       policies,
       clock,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_STORAGE_HOSTS, parseAllowList } from '../domain/jobs/StorageAllowList';
 
 const optional = z.string().trim().min(1).optional();
 const count = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -68,6 +69,17 @@ export const settingsSchema = z.object({
     .string()
     .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid queue name')
     .default('registry-jobs'),
+  /** Storage hosts jobs may read and write (see StorageAllowList), besides the service's own account. */
+  JOBS_ALLOWED_STORAGE_HOSTS: z
+    .string()
+    .default(DEFAULT_STORAGE_HOSTS)
+    .superRefine((value, ctx) => {
+      try {
+        parseAllowList(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
   JOBS_MAX_CONCURRENT: count(4),
   JOBS_LEASE_SECONDS: count(60),
   JOBS_SLICE_SECONDS: count(120),

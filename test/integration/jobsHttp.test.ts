@@ -27,7 +27,12 @@ describe('import and export jobs', () => {
   let target: TestRuntime;
   beforeAll(async () => {
     // Small pages and chunks, so that every test crosses page and chunk boundaries.
-    const settings = { JOBS_EXPORT_PAGE_SIZE: '10', JOBS_IMPORT_CHUNK_LINES: '7' };
+    const settings = {
+      JOBS_EXPORT_PAGE_SIZE: '10',
+      JOBS_IMPORT_CHUNK_LINES: '7',
+      // An account that is allowed but cannot be reached (the own Azurite is allowed anyway).
+      JOBS_ALLOWED_STORAGE_HOSTS: 'http://127.0.0.1:1',
+    };
     [source, target] = await Promise.all([
       startTestRuntime(settings, { jobTrigger: true }),
       startTestRuntime(settings, { jobTrigger: true }),

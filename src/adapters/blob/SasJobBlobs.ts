@@ -6,6 +6,10 @@ import {
 import { JobFailure } from '../../domain/jobs/JobFailure';
 import type { BlobReader, BlobWriter, JobBlobs } from '../../ports/JobBlobs';
 import { storageFailure } from './storageFailure';
+import {
+  DestinationRefused,
+  type StorageDestinationGuard,
+} from '../../ports/StorageDestinationGuard';
 
 /** Bounded retries, so an unreachable account fails the job in seconds instead of hanging it. */
 const PIPELINE: StoragePipelineOptions = {
@@ -29,13 +33,32 @@ function container(uri: string, label: string): ContainerClient {
   }
 }
 
-/** The customer's containers through their SAS URIs, with @azure/storage-blob. */
+/**
+ * The customer's containers through their SAS URIs, with @azure/storage-blob. The destination
+ * is checked again before a worker first reaches it: a DNS answer may have changed since the
+ * job was created.
+ */
 export class SasJobBlobs implements JobBlobs {
+  constructor(private readonly destinations: StorageDestinationGuard) {}
+
+  /** Checks the container once per reader or writer, before its first request. */
+  private guard(uri: string, label: string): () => Promise<void> {
+    let checked: Promise<void> | undefined;
+    return () =>
+      (checked ??= this.destinations.check(uri).catch((error: unknown) => {
+        throw error instanceof DestinationRefused
+          ? new JobFailure(`${label} is refused: ${error.reason}`)
+          : error;
+      }));
+  }
+
   writer(containerUri: string, blobName: string): BlobWriter {
     const label = 'outputBlobContainerUri';
     const blob = container(containerUri, label).getBlockBlobClient(blobName);
+    const allowed = this.guard(containerUri, label);
     return {
       stageBlock: async (index, data) => {
+        await allowed();
         try {
           await blob.stageBlock(blockId(index), data, data.length);
         } catch (error) {
@@ -43,6 +66,7 @@ export class SasJobBlobs implements JobBlobs {
         }
       },
       commit: async (count) => {
+        await allowed();
         try {
           await blob.commitBlockList(
             Array.from({ length: count }, (_, i) => blockId(i)),
@@ -60,8 +84,10 @@ export class SasJobBlobs implements JobBlobs {
   reader(containerUri: string, blobName: string): BlobReader {
     const label = 'inputBlobContainerUri';
     const blob = container(containerUri, label).getBlobClient(blobName);
+    const allowed = this.guard(containerUri, label);
     return {
       properties: async () => {
+        await allowed();
         try {
           const p = await blob.getProperties();
           return { size: p.contentLength ?? 0, etag: p.etag ?? '' };
@@ -70,6 +96,7 @@ export class SasJobBlobs implements JobBlobs {
         }
       },
       readFrom: async (offset, etag) => {
+        await allowed();
         try {
           const response = await blob.download(offset, undefined, {
             conditions: { ifMatch: etag },

@@ -12,6 +12,10 @@ import type { JobQueue } from '../../ports/JobQueue';
 import type { JobStore } from '../../ports/JobStore';
 import type { Logger } from '../../ports/Logger';
 import { retryOnConflict } from '../retryOnConflict';
+import {
+  DestinationRefused,
+  type StorageDestinationGuard,
+} from '../../ports/StorageDestinationGuard';
 
 const notFound = (jobId: string) =>
   new RegistryError('JobNotFound', `There is no job with ID '${jobId.slice(0, 128)}'`);
@@ -23,9 +27,12 @@ export class RegistryJobs {
     private readonly queue: JobQueue,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly destinations: StorageDestinationGuard,
   ) {}
 
   async create(request: JobRequest): Promise<RegistryJob> {
+    await this.checkDestination('inputBlobContainerUri', request.inputBlobContainerUri);
+    await this.checkDestination('outputBlobContainerUri', request.outputBlobContainerUri);
     const now = this.clock.now().toISOString();
     const job = await this.store.create({
       ...request,
@@ -54,6 +61,17 @@ export class RegistryJobs {
       `Job ${job.jobId} (${job.type}) created for ${redactSas(job.outputBlobContainerUri)}`,
     );
     return job;
+  }
+
+  /** Before anything is stored or queued: a refused container is never contacted. */
+  private async checkDestination(field: string, uri: string | null): Promise<void> {
+    if (uri === null) return;
+    try {
+      await this.destinations.check(uri);
+    } catch (error) {
+      if (!(error instanceof DestinationRefused)) throw error;
+      throw new RegistryError('ArgumentInvalid', `${field} is refused: ${error.reason}`);
+    }
   }
 
   async get(jobId: string): Promise<RegistryJob> {
