@@ -78,6 +78,17 @@ describe('device-facing endpoint', () => {
         '/devices/ghost/messages/events',
         deviceToken('localhost/devices/ghost', key),
       ],
+      // An ID that cannot exist is an authentication failure here, as on IoT Hub.
+      [
+        'a device ID that cannot exist',
+        `/devices/${encodeURIComponent('dev#+a')}/messages/events`,
+        deviceToken('localhost/devices/dev#+a', key),
+      ],
+      [
+        'a module ID that cannot exist',
+        `/devices/dev-a/modules/${encodeURIComponent('m/1'.repeat(50))}/messages/events`,
+        deviceToken('localhost/devices/dev-a', key),
+      ],
     ];
     for (const [name, path, auth] of cases) {
       const reply = await send(path, auth);

@@ -84,6 +84,16 @@ describe('the official azure-iot-device client with the HTTP transport', () => {
     await client.close();
   });
 
+  // azure-iot-sdk-node's e2e test "Gets an UnauthorizedError over Http if the Device ID is
+  // improperly formed".
+  it('answers an improperly formed device ID with the SDK UnauthorizedError', async () => {
+    const client = await sdkDeviceClient(
+      `HostName=localhost;DeviceId=${uniqueId('bad')}#+;SharedAccessKey=${Buffer.alloc(32, 7).toString('base64')}`,
+    );
+    expect(await errorName(client.sendEvent(heartbeat()))).toBe('UnauthorizedError');
+    await client.close();
+  });
+
   it('stops accepting an old key as soon as the key is changed', async () => {
     const deviceId = uniqueId('sdkrot');
     const device = await register(deviceId);

@@ -77,6 +77,28 @@ async function readMessages(request: HttpRequest): Promise<IncomingMessage[]> {
 }
 
 /**
+ * The identity a request is for. An ID that cannot exist cannot authenticate: 401, as IoT Hub
+ * answers (the registry API answers 400 for the same ID, since there it is an input error).
+ */
+function identityOf(request: HttpRequest): { deviceId: string; moduleId: string | null } {
+  try {
+    return {
+      deviceId: assertDeviceId(pathParam(request, 'deviceId')),
+      moduleId:
+        request.params.moduleId === undefined
+          ? null
+          : assertModuleId(pathParam(request, 'moduleId')),
+    };
+  } catch (error) {
+    if (!isRegistryError(error) || error.code !== 'ArgumentInvalid') throw error;
+    throw new RegistryError(
+      'IotHubUnauthorizedAccess',
+      `No identity can have this ID, so none can authenticate: ${error.message}`,
+    );
+  }
+}
+
+/**
  * `POST /devices/{id}/messages/events` (and the module path): the device-facing endpoint.
  * 204 when accepted; 401 for any authentication failure, with nothing published.
  */
@@ -85,13 +107,7 @@ export function deviceEventsHandler(getServices: ServicesProvider): HttpHandler 
     try {
       const services = await getServices();
       checkApiVersion(request.query.get('api-version'), services.clock.now());
-      const path = {
-        deviceId: assertDeviceId(pathParam(request, 'deviceId')),
-        moduleId:
-          request.params.moduleId === undefined
-            ? null
-            : assertModuleId(pathParam(request, 'moduleId')),
-      };
+      const path = identityOf(request);
       const forwarded = request.headers.get('x-arr-clientcert');
       const messages = await readMessages(request);
       await services.deviceIngress.accept(
