@@ -1,10 +1,11 @@
 import { CosmosClient, type Container } from '@azure/cosmos';
 import { TableClient } from '@azure/data-tables';
-import { EventHubConsumerClient } from '@azure/event-hubs';
-import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
+import type { QueueClient } from '@azure/storage-queue';
 import { SasJobBlobs } from '../adapters/blob/SasJobBlobs';
 import { AllowListDestinationGuard } from '../adapters/blob/AllowListDestinationGuard';
 import { ownBlobEndpoint } from '../adapters/blob/ownBlobEndpoint';
+import { resolveConnections } from './resolveConnections';
+import { cosmosClient, consumerClient, producerClient, storageClients } from './clientsFor';
 import { parseAllowList } from '../domain/jobs/StorageAllowList';
 import { CosmosJobStore } from '../adapters/cosmos/CosmosJobStore';
 import { StorageJobQueue } from '../adapters/queue/StorageJobQueue';
@@ -121,35 +122,24 @@ async function ensureTable(table: TableClient): Promise<void> {
 /** The composition root: SDK clients and adapters are chosen and built here, once per process. */
 export async function createRegistryServices(env: RegistryEnvironment): Promise<RegistryRuntime> {
   const { settings, policies, logger } = env;
-  if (!settings.COSMOS_ENDPOINT || !settings.COSMOS_KEY) {
+  const connections = resolveConnections(settings);
+  if (!connections.eventHubs && !env.eventTransport) {
     throw new Error(
-      'COSMOS_ENDPOINT and COSMOS_KEY must be set (npm start provides an embedded stand-in when both are absent)',
-    );
-  }
-  if (!settings.STORAGE_CONNECTION_STRING) {
-    throw new Error(
-      'STORAGE_CONNECTION_STRING must be set (npm start provides Azurite when it is absent)',
-    );
-  }
-  if (!settings.EVENTHUB_CONNECTION && !env.eventTransport) {
-    throw new Error(
-      'EVENTHUB_CONNECTION must be set (npm start provides an embedded Event Hubs stand-in when it is absent)',
+      'EVENTHUB_CONNECTION (or EVENTHUB_CONNECTION__fullyQualifiedNamespace) must be set (npm start provides an embedded Event Hubs stand-in when it is absent)',
     );
   }
   const clock = env.clock ?? systemClock;
-  const insecure = settings.COSMOS_ENDPOINT.startsWith('http:');
-  const cosmos = new CosmosClient({
-    endpoint: settings.COSMOS_ENDPOINT,
-    key: settings.COSMOS_KEY,
-    // The stand-in (plain HTTP) has a single endpoint and no account metadata to discover.
-    connectionPolicy: { enableEndpointDiscovery: !insecure },
-  });
+  const cosmos = cosmosClient(connections.cosmos);
   const container = await ensureCosmosContainer(
     cosmos,
     settings.COSMOS_DATABASE,
     settings.COSMOS_CONTAINER,
   );
-  const seal = continuationSeal(settings.COSMOS_KEY);
+  // Derived from a secret every instance shares: the account key, or the owner policy's key.
+  const sealSecret =
+    'key' in connections.cosmos ? connections.cosmos.key : [...policies.values()][0]?.primaryKey;
+  if (!sealSecret) throw new Error('No shared access policy is configured');
+  const seal = continuationSeal(sealSecret);
   const registryStore = new CosmosRegistryStore(container, seal);
   const twinQueries = new CosmosTwinQueryStore(container, seal);
 
@@ -162,25 +152,15 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   const jobStore = (env.decorate?.jobStore ?? ((s: JobStore) => s))(
     new CosmosJobStore(jobsContainer),
   );
-  const queues = QueueServiceClient.fromConnectionString(settings.STORAGE_CONNECTION_STRING);
+  const storage = storageClients(connections.storage);
+  const queues = storage.queues;
   const jobQueue = queues.getQueueClient(settings.JOBS_QUEUE_NAME);
   const jobPoisonQueue = queues.getQueueClient(`${settings.JOBS_QUEUE_NAME}-poison`);
   await jobQueue.createIfNotExists();
 
-  const insecureStorage =
-    settings.STORAGE_CONNECTION_STRING.includes('http://') ||
-    settings.STORAGE_CONNECTION_STRING.includes('UseDevelopmentStorage=true');
-  const livenessTable = TableClient.fromConnectionString(
-    settings.STORAGE_CONNECTION_STRING,
-    settings.LIVENESS_TABLE,
-    { allowInsecureConnection: insecureStorage },
-  );
+  const livenessTable = storage.table(settings.LIVENESS_TABLE);
   await ensureTable(livenessTable);
-  const catalogTable = TableClient.fromConnectionString(
-    settings.STORAGE_CONNECTION_STRING,
-    settings.CATALOG_TABLE,
-    { allowInsecureConnection: insecureStorage },
-  );
+  const catalogTable = storage.table(settings.CATALOG_TABLE);
   await ensureTable(catalogTable);
   const livenessStore = new TableLivenessStore(
     livenessTable,
@@ -201,20 +181,14 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       livenessEventHubHandler(() => Promise.resolve(built.liveness as LivenessServices)),
     );
   } else {
-    const connection = settings.EVENTHUB_CONNECTION!;
-    const lifecycleHub = EventHubPublisher.fromConnectionString(
-      connection,
-      settings.LIVENESS_EVENTHUB_NAME,
+    const connection = connections.eventHubs!;
+    const lifecycleHub = new EventHubPublisher(
+      producerClient(connection, settings.LIVENESS_EVENTHUB_NAME),
     );
-    const alertHub = EventHubPublisher.fromConnectionString(
-      connection,
-      settings.ALERTS_EVENTHUB_NAME,
+    const alertHub = new EventHubPublisher(
+      producerClient(connection, settings.ALERTS_EVENTHUB_NAME),
     );
-    const consumer = new EventHubConsumerClient(
-      '$Default',
-      connection,
-      settings.LIVENESS_EVENTHUB_NAME,
-    );
+    const consumer = consumerClient(connection, '$Default', settings.LIVENESS_EVENTHUB_NAME);
     alertPublisher = new EventHubAlertPublisher(alertHub);
     transport = {
       lifecycle: new EventHubLifecyclePublisher(lifecycleHub),
@@ -267,7 +241,10 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   const modules = new ModuleRegistry(deps);
   const bulk = new BulkRegistry(devices, modules, logger);
   const queue = new StorageJobQueue(jobQueue);
-  const own = ownBlobEndpoint(settings.STORAGE_CONNECTION_STRING);
+  const own =
+    'connectionString' in connections.storage
+      ? ownBlobEndpoint(connections.storage.connectionString)
+      : new URL(connections.storage.blobUri).host;
   const destinations = new AllowListDestinationGuard(
     parseAllowList(`${settings.JOBS_ALLOWED_STORAGE_HOSTS}${own ? `,${own}` : ''}`),
   );

@@ -14,6 +14,8 @@ export function servicesFromEnvironment(): Promise<RegistryServices> {
     // Functions apps already have a storage account: use it unless another is named.
     const settings = parseSettings({
       STORAGE_CONNECTION_STRING: process.env.AzureWebJobsStorage,
+      STORAGE_CONNECTION_STRING__accountName: process.env.AzureWebJobsStorage__accountName,
+      STORAGE_CONNECTION_STRING__clientId: process.env.AzureWebJobsStorage__clientId,
       ...process.env,
     });
     if (!settings.SHARED_ACCESS_POLICIES)

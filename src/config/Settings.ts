@@ -7,7 +7,9 @@ const count = (fallback: number) => z.coerce.number().int().positive().default(f
 /** Every setting the service reads (see local.settings.example.json). Parsed once, at start-up. */
 export const settingsSchema = z.object({
   COSMOS_ENDPOINT: optional,
+  /** Absent: the app's managed identity reaches Cosmos DB (COSMOS_CLIENT_ID: a user-assigned one). */
   COSMOS_KEY: optional,
+  COSMOS_CLIENT_ID: optional,
   COSMOS_DATABASE: z.string().default('registry'),
   COSMOS_CONTAINER: z.string().default('identities'),
   /** Leases of the change-feed triggers (the lifecycle relay). */
@@ -28,8 +30,17 @@ export const settingsSchema = z.object({
     )
     .default(20),
   STORAGE_CONNECTION_STRING: optional,
+  /** Identity-based storage, by the Functions conventions (see resolveConnections). */
+  STORAGE_CONNECTION_STRING__accountName: optional,
+  STORAGE_CONNECTION_STRING__blobServiceUri: optional,
+  STORAGE_CONNECTION_STRING__queueServiceUri: optional,
+  STORAGE_CONNECTION_STRING__tableServiceUri: optional,
+  STORAGE_CONNECTION_STRING__clientId: optional,
   /** Event Hubs namespace connection string; without it, npm start runs an embedded stand-in. */
   EVENTHUB_CONNECTION: optional,
+  /** Identity-based Event Hubs: the namespace's host name (and a user-assigned identity). */
+  EVENTHUB_CONNECTION__fullyQualifiedNamespace: optional,
+  EVENTHUB_CONNECTION__clientId: optional,
   /** Local host only: the blob container of the Event Hubs triggers' ownership and checkpoints. */
   EVENTHUB_CHECKPOINT_CONTAINER: z
     .string()

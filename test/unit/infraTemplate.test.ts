@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { settingsSchema } from '../../src/config/Settings';
+
+const root = join(__dirname, '../..');
+const template = readFileSync(join(root, 'infra/main.bicep'), 'utf8');
+const registration = readFileSync(join(root, 'functions/index.ts'), 'utf8');
+
+/** Settings only the local host reads (ports, data folder, the embedded stand-ins'). */
+const LOCAL_ONLY = [
+  'PORT',
+  'HTTPS_PORT',
+  'HOST',
+  'DATA_DIR',
+  'EVENTHUB_PORT',
+  'EVENTHUB_PARTITIONS',
+  'EVENTHUB_RETENTION_HOURS',
+  'EVENTHUB_CHECKPOINT_CONTAINER',
+  'JOBS_VISIBILITY_SECONDS',
+];
+/** Key-based or alternative forms of connections the template makes by identity. */
+const ALTERNATIVES = [
+  'COSMOS_KEY',
+  'STORAGE_CONNECTION_STRING',
+  'STORAGE_CONNECTION_STRING__blobServiceUri',
+  'STORAGE_CONNECTION_STRING__queueServiceUri',
+  'STORAGE_CONNECTION_STRING__tableServiceUri',
+  'EVENTHUB_CONNECTION',
+];
+/** Read by the Functions host and the platform, not by the code. */
+const PLATFORM =
+  /^(AzureWebJobsStorage__\w+|APPLICATIONINSIGHTS_\w+|\w+__credential|\w+__clientId|\w+__accountEndpoint)$/;
+
+/** The names in `var appSettings = [ … ]` in the template. */
+function templateSettings(bicep: string): string[] {
+  const block = /var appSettings = \[\n([\s\S]*?)\n\]/.exec(bicep)?.[1];
+  if (!block) throw new Error('The template has no `var appSettings = [ … ]` block');
+  return [...block.matchAll(/^ {2}\{ name: '([A-Za-z_][A-Za-z0-9_]*)'/gm)].map(
+    (m) => m[1] as string,
+  );
+}
+
+/** What the code reads: the settings schema, binding expressions, and binding connections. */
+function codeSettings(schemaKeys: readonly string[], functions: string) {
+  const expressions = [...functions.matchAll(/'%([A-Za-z0-9_]+)%'/g)].map((m) => m[1] as string);
+  const connections = [...functions.matchAll(/connection: '([A-Za-z0-9_]+)'/g)].map(
+    (m) => m[1] as string,
+  );
+  return { settings: [...new Set([...schemaKeys, ...expressions])], connections };
+}
+
+function compare(schemaKeys: readonly string[], functions: string, bicep: string) {
+  const set = new Set(templateSettings(bicep));
+  const { settings, connections } = codeSettings(schemaKeys, functions);
+  const needed = settings.filter((s) => !LOCAL_ONLY.includes(s) && !ALTERNATIVES.includes(s));
+  const missing = needed.filter((s) => !set.has(s));
+  // A binding connection is set by name (a connection string) or by identity (name__…).
+  const unconnected = [...new Set(connections)].filter(
+    (c) => !set.has(c) && ![...set].some((s) => s.startsWith(`${c}__`)),
+  );
+  const known = new Set([...settings, ...ALTERNATIVES]);
+  const unread = [...set].filter(
+    (s) => !known.has(s) && !PLATFORM.test(s) && !connections.some((c) => s.startsWith(`${c}__`)),
+  );
+  return { missing, unconnected, unread };
+}
+
+describe('infra/main.bicep', () => {
+  it('sets every app setting the code reads in Azure, and none it never reads', () => {
+    expect(compare(Object.keys(settingsSchema.shape), registration, template)).toEqual({
+      missing: [],
+      unconnected: [],
+      unread: [],
+    });
+  });
+
+  it('fails when the code reads a setting the template does not set, or the reverse', () => {
+    const keys = [...Object.keys(settingsSchema.shape), 'NEW_SETTING'];
+    expect(compare(keys, registration, template).missing).toEqual(['NEW_SETTING']);
+    const bound = `${registration}\napp.timer('x', { schedule: '%NEW_SCHEDULE%', connection: 'NEW_CONNECTION' });`;
+    expect(compare(Object.keys(settingsSchema.shape), bound, template)).toMatchObject({
+      missing: ['NEW_SCHEDULE'],
+      unconnected: ['NEW_CONNECTION'],
+    });
+    const extra = template.replace(
+      'var appSettings = [\n',
+      "var appSettings = [\n  { name: 'STALE_SETTING', value: 'x' }\n",
+    );
+    expect(compare(Object.keys(settingsSchema.shape), registration, extra).unread).toEqual([
+      'STALE_SETTING',
+    ]);
+  });
+
+  it('makes the containers, hubs and consumer group the code expects', () => {
+    expect(template).toMatch(/id: 'identities'\s+partitionKey: \{ paths: \[ '\/deviceId' \]/);
+    expect(template).toMatch(/defaultTtl: -1/);
+    for (const name of ['jobs', 'leases', 'telemetry', 'alerts', 'catalog'])
+      expect(template, name).toContain(`'${name}'`);
+    expect(template).toContain("sku: { name: 'FC1', tier: 'FlexConsumption' }");
+    expect(template).toContain("runtime: { name: 'node', version: '20' }");
+    // No account keys anywhere: every data plane is reached by the managed identity.
+    expect(template).toContain('allowSharedKeyAccess: false');
+    expect(template.match(/disableLocalAuth: true/g)?.length).toBe(2);
+    expect(template).not.toMatch(/listKeys|connectionStrings\(/);
+  });
+});
