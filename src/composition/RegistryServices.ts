@@ -5,6 +5,7 @@ import type { DeviceRegistry } from '../application/DeviceRegistry';
 import type { ModuleRegistry } from '../application/ModuleRegistry';
 import type { TwinRegistry } from '../application/TwinRegistry';
 import type { TwinQueryService } from '../application/TwinQueryService';
+import type { CaCertificates } from '../application/CaCertificates';
 import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
 import type { Clock } from '../ports/Clock';
 import type { LivenessServices } from '../liveness/LivenessServices';
@@ -18,6 +19,8 @@ export interface RegistryServices {
   modules: ModuleRegistry;
   twins: TwinRegistry;
   queries: TwinQueryService;
+  /** CA certificates for devices of certificateAuthority authentication. */
+  certificates: CaCertificates;
   bulk: BulkRegistry;
   jobs: RegistryJobs;
   jobWorker: JobWorker;

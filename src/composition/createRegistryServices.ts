@@ -43,6 +43,8 @@ import { PipelineMonitor } from '../application/liveness/PipelineMonitor';
 import { ModuleRegistry } from '../application/ModuleRegistry';
 import { TwinRegistry } from '../application/TwinRegistry';
 import { TwinQueryService } from '../application/TwinQueryService';
+import { CaCertificates } from '../application/CaCertificates';
+import { CosmosCaCertificateStore } from '../adapters/cosmos/CosmosCaCertificateStore';
 import { CosmosTwinQueryStore } from '../adapters/cosmos/CosmosTwinQueryStore';
 import { CosmosConnectionMirror } from '../adapters/cosmos/CosmosConnectionMirror';
 import type { RegistryDeps } from '../application/RegistryDeps';
@@ -241,6 +243,11 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   const modules = new ModuleRegistry(deps);
   const bulk = new BulkRegistry(devices, modules, logger);
   const queue = new StorageJobQueue(jobQueue);
+  const certificates = new CaCertificates(
+    new CosmosCaCertificateStore(container),
+    clock,
+    settings.DEVICE_CREDENTIAL_CACHE_SECONDS * 1000,
+  );
   const own =
     'connectionString' in connections.storage
       ? ownBlobEndpoint(connections.storage.connectionString)
@@ -272,6 +279,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       modules,
       twins: new TwinRegistry({ store: registryStore, clock }),
       queries: new TwinQueryService(twinQueries),
+      certificates,
       bulk,
       jobs: new RegistryJobs(jobStore, queue, clock, logger, destinations),
       jobWorker,
@@ -280,7 +288,9 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       hostNames: hostName ? [hostName] : [],
       liveness,
       deviceIngress: new DeviceMessageIngress(
-        new DeviceAuthenticator(credentials, policies, hostName ? [hostName] : []),
+        new DeviceAuthenticator(credentials, policies, hostName ? [hostName] : [], () =>
+          certificates.verified(),
+        ),
         transport.telemetry,
         new RateLimiter(settings.DEVICE_MESSAGES_PER_SECOND, settings.DEVICE_MESSAGE_BURST),
         clock,

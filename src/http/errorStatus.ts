@@ -19,6 +19,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   MethodNotAllowed: 405,
   DeviceAlreadyExists: 409,
   ModuleAlreadyExistsOnDevice: 409,
+  CertificateAlreadyExists: 409,
   PreconditionFailed: 412,
   MessageTooLarge: 413,
   UnsupportedMediaType: 415,

@@ -19,6 +19,14 @@ import {
 import type { HttpRoute } from './HttpRoute';
 import { queryDevices } from './handlers/queryHandler';
 import { getTwin, patchTwin, putTwin } from './handlers/twinHandlers';
+import {
+  deleteCertificate,
+  generateVerificationCode,
+  getCertificate,
+  listCertificates,
+  putCertificate,
+  verifyCertificate,
+} from './handlers/certificateHandlers';
 import { serviceEndpoint } from './serviceEndpoint';
 
 /** The registry's route table: IoT Hub's service API paths. */
@@ -39,6 +47,42 @@ export function registryRoutes(services: ServicesProvider): HttpRoute[] {
       handler: read(queryDevices),
     },
     { name: 'getTwin', methods: ['GET'], route: 'twins/{deviceId}', handler: service(getTwin) },
+    {
+      name: 'listCertificates',
+      methods: ['GET'],
+      route: 'certificates',
+      handler: read(listCertificates),
+    },
+    {
+      name: 'getCertificate',
+      methods: ['GET'],
+      route: 'certificates/{name}',
+      handler: read(getCertificate),
+    },
+    {
+      name: 'putCertificate',
+      methods: ['PUT'],
+      route: 'certificates/{name}',
+      handler: write(putCertificate),
+    },
+    {
+      name: 'deleteCertificate',
+      methods: ['DELETE'],
+      route: 'certificates/{name}',
+      handler: write(deleteCertificate),
+    },
+    {
+      name: 'generateVerificationCode',
+      methods: ['POST'],
+      route: 'certificates/{name}/generateVerificationCode',
+      handler: write(generateVerificationCode),
+    },
+    {
+      name: 'verifyCertificate',
+      methods: ['POST'],
+      route: 'certificates/{name}/verify',
+      handler: write(verifyCertificate),
+    },
     {
       name: 'patchTwin',
       methods: ['PATCH'],

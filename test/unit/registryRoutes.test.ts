@@ -43,6 +43,7 @@ function services(store: RegistryStore): RegistryServices {
     bulk: new BulkRegistry(devices, modules, silentLogger),
     twins: new TwinRegistry(deps),
     queries: undefined as never,
+    certificates: undefined as never,
     policies: new Map([[owner.keyName, owner]]),
     clock: deps.clock,
     hostNames: ['myhub.example.net'],

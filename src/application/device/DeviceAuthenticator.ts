@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { commonNameOf, signedBy } from '../../domain/auth/CaCertificate';
 import { certificateThumbprints } from '../../domain/auth/certificateThumbprints';
 import { deviceTokenScope } from '../../domain/auth/deviceTokenScope';
 import { parseSharedAccessSignature } from '../../domain/auth/parseSharedAccessSignature';
@@ -22,14 +24,17 @@ const unauthorized = (why: string) => new RegistryError('IotHubUnauthorizedAcces
 
 /**
  * Authenticates a device or module: a SAS token signed with the identity's own key (or a policy
- * with DeviceConnect), or an X.509 client certificate whose thumbprint the identity holds.
- * Disabled devices, and modules of disabled devices, are refused.
+ * with DeviceConnect), an X.509 client certificate whose thumbprint the identity holds
+ * (`selfSigned`), or one signed by a verified CA whose subject CN names the identity
+ * (`certificateAuthority`: the device ID, or deviceId/moduleId for a module). Disabled devices,
+ * and modules of disabled devices, are refused.
  */
 export class DeviceAuthenticator {
   constructor(
     private readonly credentials: DeviceCredentials,
     private readonly policies: ReadonlyMap<string, SharedAccessPolicy>,
     private readonly hostNames: readonly string[],
+    private readonly verifiedCas: () => Promise<X509Certificate[]> = () => Promise.resolve([]),
   ) {}
 
   async authenticate(req: DeviceRequest): Promise<{ ref: IdentityRef; access: DeviceAccess }> {
@@ -83,6 +88,10 @@ export class DeviceAuthenticator {
       throw unauthorized('The client certificate is not valid at this time');
     const access = await this.access(req.path);
     const auth = access.module?.authentication ?? access.device.authentication;
+    if (auth.type === 'certificateAuthority') {
+      await this.byAuthority(req, certificate);
+      return { ref: req.path, access };
+    }
     const known = [auth.x509Thumbprint.primaryThumbprint, auth.x509Thumbprint.secondaryThumbprint]
       .filter((t): t is string => !!t)
       .map((t) => t.toUpperCase());
@@ -93,6 +102,17 @@ export class DeviceAuthenticator {
       throw unauthorized('The client certificate is not one this identity is registered with');
     }
     return { ref: req.path, access };
+  }
+
+  private async byAuthority(req: DeviceRequest, certificate: Buffer): Promise<void> {
+    const leaf = new X509Certificate(certificate);
+    const { deviceId, moduleId } = req.path;
+    const expected = moduleId === null ? deviceId : `${deviceId}/${moduleId}`;
+    if (commonNameOf(leaf) !== expected)
+      throw unauthorized(`The client certificate's subject CN must be '${expected}'`);
+    const cas = await this.verifiedCas();
+    if (!cas.some((ca) => signedBy(leaf, ca, req.now)))
+      throw unauthorized('The client certificate is not signed by a verified CA certificate');
   }
 
   private async access(ref: IdentityRef): Promise<DeviceAccess> {

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'MethodNotAllowed'
   | 'DeviceAlreadyExists'
   | 'ModuleAlreadyExistsOnDevice'
+  | 'CertificateAlreadyExists'
   | 'PreconditionFailed'
   | 'MessageTooLarge'
   | 'UnsupportedMediaType'
