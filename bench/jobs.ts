@@ -108,6 +108,7 @@ const request = (env: Env, type: 'export' | 'import'): JobRequest => ({
   inputBlobContainerUri: type === 'import' ? env.exportSas : null,
   outputBlobContainerUri: type === 'import' ? env.errorsSas : env.exportSas,
   inputBlobName: 'devices.txt',
+  storageAuthenticationType: 'keyBased',
   outputBlobName: type === 'import' ? 'importErrors.log' : 'devices.txt',
   excludeKeysInExport: false,
 });

@@ -5,7 +5,13 @@ import { SasJobBlobs } from '../adapters/blob/SasJobBlobs';
 import { AllowListDestinationGuard } from '../adapters/blob/AllowListDestinationGuard';
 import { ownBlobEndpoint } from '../adapters/blob/ownBlobEndpoint';
 import { resolveConnections } from './resolveConnections';
-import { cosmosClient, consumerClient, producerClient, storageClients } from './clientsFor';
+import {
+  cosmosClient,
+  consumerClient,
+  credentialFor,
+  producerClient,
+  storageClients,
+} from './clientsFor';
 import { parseAllowList } from '../domain/jobs/StorageAllowList';
 import { CosmosJobStore } from '../adapters/cosmos/CosmosJobStore';
 import { StorageJobQueue } from '../adapters/queue/StorageJobQueue';
@@ -248,6 +254,9 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     clock,
     settings.DEVICE_CREDENTIAL_CACHE_SECONDS * 1000,
   );
+  // Identity-based jobs reach customer storage as the identity the app reaches its own with.
+  const storageIdentity =
+    'identity' in connections.storage ? credentialFor(connections.storage.identity) : null;
   const own =
     'connectionString' in connections.storage
       ? ownBlobEndpoint(connections.storage.connectionString)
@@ -258,7 +267,9 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   const jobWorker = new JobWorker({
     jobs: jobStore,
     queue,
-    blobs: (env.decorate?.jobBlobs ?? ((b: JobBlobs) => b))(new SasJobBlobs(destinations)),
+    blobs: (env.decorate?.jobBlobs ?? ((b: JobBlobs) => b))(
+      new SasJobBlobs(destinations, storageIdentity),
+    ),
     store: registryStore,
     bulk,
     parseLine: parseImportLine,
@@ -281,7 +292,14 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       queries: new TwinQueryService(twinQueries),
       certificates,
       bulk,
-      jobs: new RegistryJobs(jobStore, queue, clock, logger, destinations),
+      jobs: new RegistryJobs(
+        jobStore,
+        queue,
+        clock,
+        logger,
+        destinations,
+        storageIdentity !== null,
+      ),
       jobWorker,
       policies,
       clock,

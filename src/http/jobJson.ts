@@ -20,7 +20,7 @@ export function jobJson(job: RegistryJob) {
     inputBlobName: job.type === 'import' ? job.inputBlobName : null,
     outputBlobName: job.outputBlobName,
     excludeKeysInExport: job.excludeKeysInExport,
-    storageAuthenticationType: 'keyBased',
+    storageAuthenticationType: job.storageAuthenticationType,
     includeConfigurations: false,
   };
 }

@@ -1,3 +1,5 @@
+import type { StorageAuthentication } from '../domain/jobs/RegistryJob';
+
 /**
  * The customer's blob containers, reached through the SAS URIs a job was given. Every failure
  * the customer must fix (no such container, a SAS without the right permission, an unreachable
@@ -5,8 +7,8 @@
  */
 export interface JobBlobs {
   /** A block blob written in numbered blocks and made visible whole by `commit`. */
-  writer(containerUri: string, blobName: string): BlobWriter;
-  reader(containerUri: string, blobName: string): BlobReader;
+  writer(containerUri: string, blobName: string, auth: StorageAuthentication): BlobWriter;
+  reader(containerUri: string, blobName: string, auth: StorageAuthentication): BlobReader;
 }
 
 export interface BlobWriter {

@@ -291,7 +291,7 @@ describe('import and export jobs', () => {
       [{ type: 'export', outputBlobContainerUri: 'https://a.example/c' }, /no SAS/],
       [
         { type: 'export', outputBlobContainerUri: uri, storageAuthenticationType: 'identityBased' },
-        /identity-based/,
+        /identityBased needs the app's managed identity/,
       ],
       [
         { type: 'export', outputBlobContainerUri: uri, excludeKeysInExport: 'maybe' },

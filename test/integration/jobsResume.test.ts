@@ -179,8 +179,8 @@ describe('concurrency and cancel', () => {
           // The first job's blocks wait at the gate.
           jobBlobs: (blobs) =>
             Object.assign(Object.create(blobs) as JobBlobs, {
-              writer: (uri: string, name: string) => {
-                const writer = blobs.writer(uri, name);
+              writer: (uri: string, name: string, auth: 'keyBased' | 'identityBased') => {
+                const writer = blobs.writer(uri, name, auth);
                 return {
                   stageBlock: async (i: number, data: Buffer) => {
                     if (gated && uri.includes(gated)) await gate;

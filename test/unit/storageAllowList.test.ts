@@ -4,6 +4,8 @@ import {
   isBlockedAddress,
 } from '../../src/adapters/blob/AllowListDestinationGuard';
 import { ownBlobEndpoint } from '../../src/adapters/blob/ownBlobEndpoint';
+import { containerClient } from '../../src/adapters/blob/SasJobBlobs';
+import { AnonymousCredential } from '@azure/storage-blob';
 import {
   checkDestination,
   DEFAULT_STORAGE_HOSTS,
@@ -106,5 +108,20 @@ describe('the storage allow-list of jobs', () => {
     );
     expect(ownBlobEndpoint(undefined)).toBeNull();
     expect(() => parseAllowList('not a host!')).toThrow(/not a host/);
+  });
+});
+
+describe('how a job reaches a container', () => {
+  const identity = { getToken: () => Promise.resolve({ token: 't', expiresOnTimestamp: 0 }) };
+  const uri = 'https://acct.blob.core.windows.net/exports';
+
+  it("uses the SAS for key-based jobs and the app's identity for identity-based ones", () => {
+    expect(containerClient(`${uri}?sig=x`, 'out', 'keyBased', identity).credential).toBeInstanceOf(
+      AnonymousCredential,
+    );
+    expect(containerClient(uri, 'out', 'identityBased', identity).credential).toBe(identity);
+    expect(() => containerClient(uri, 'out', 'identityBased', null)).toThrow(
+      /managed identity, and this deployment has none/,
+    );
   });
 });

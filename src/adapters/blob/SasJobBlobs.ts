@@ -3,6 +3,8 @@ import {
   ContainerClient,
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
+import type { TokenCredential } from '@azure/identity';
+import type { StorageAuthentication } from '../../domain/jobs/RegistryJob';
 import { JobFailure } from '../../domain/jobs/JobFailure';
 import type { BlobReader, BlobWriter, JobBlobs } from '../../ports/JobBlobs';
 import { storageFailure } from './storageFailure';
@@ -25,9 +27,23 @@ const PIPELINE: StoragePipelineOptions = {
 const blockId = (index: number) =>
   Buffer.from(`block-${String(index).padStart(8, '0')}`).toString('base64');
 
-function container(uri: string, label: string): ContainerClient {
+/** The container through its SAS (key-based), or as the app's managed identity. */
+export function containerClient(
+  uri: string,
+  label: string,
+  auth: StorageAuthentication,
+  identity: TokenCredential | null,
+): ContainerClient {
+  if (auth === 'identityBased' && !identity)
+    throw new JobFailure(
+      `${label} is to be reached by the app's managed identity, and this deployment has none`,
+    );
   try {
-    return new ContainerClient(uri, new AnonymousCredential(), PIPELINE);
+    return new ContainerClient(
+      uri,
+      auth === 'identityBased' && identity ? identity : new AnonymousCredential(),
+      PIPELINE,
+    );
   } catch {
     throw new JobFailure(`${label} is not a valid container URI: give the container's SAS URI`);
   }
@@ -39,7 +55,11 @@ function container(uri: string, label: string): ContainerClient {
  * job was created.
  */
 export class SasJobBlobs implements JobBlobs {
-  constructor(private readonly destinations: StorageDestinationGuard) {}
+  constructor(
+    private readonly destinations: StorageDestinationGuard,
+    /** The app's managed identity, for identity-based jobs (null: the deployment uses keys). */
+    private readonly identity: TokenCredential | null = null,
+  ) {}
 
   /** Checks the container once per reader or writer, before its first request. */
   private guard(uri: string, label: string): () => Promise<void> {
@@ -52,9 +72,11 @@ export class SasJobBlobs implements JobBlobs {
       }));
   }
 
-  writer(containerUri: string, blobName: string): BlobWriter {
+  writer(containerUri: string, blobName: string, auth: StorageAuthentication): BlobWriter {
     const label = 'outputBlobContainerUri';
-    const blob = container(containerUri, label).getBlockBlobClient(blobName);
+    const blob = containerClient(containerUri, label, auth, this.identity).getBlockBlobClient(
+      blobName,
+    );
     const allowed = this.guard(containerUri, label);
     return {
       stageBlock: async (index, data) => {
@@ -81,9 +103,9 @@ export class SasJobBlobs implements JobBlobs {
     };
   }
 
-  reader(containerUri: string, blobName: string): BlobReader {
+  reader(containerUri: string, blobName: string, auth: StorageAuthentication): BlobReader {
     const label = 'inputBlobContainerUri';
-    const blob = container(containerUri, label).getBlobClient(blobName);
+    const blob = containerClient(containerUri, label, auth, this.identity).getBlobClient(blobName);
     const allowed = this.guard(containerUri, label);
     return {
       properties: async () => {

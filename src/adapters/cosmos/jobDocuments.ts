@@ -18,6 +18,8 @@ export const jobDraftSchema = z.object({
   inputBlobName: z.string(),
   outputBlobName: z.string(),
   excludeKeysInExport: z.boolean(),
+  // Jobs stored before identity-based access existed were all key-based.
+  storageAuthenticationType: z.enum(['keyBased', 'identityBased']).default('keyBased'),
   checkpoint: z.object({
     cursor: z.string().nullable(),
     pending: z.array(z.unknown()),

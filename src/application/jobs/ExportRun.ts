@@ -24,7 +24,11 @@ export class ExportRun implements JobStep {
     blobs: JobBlobs,
     private readonly pageSize: number,
   ) {
-    this.writer = blobs.writer(job.outputBlobContainerUri, job.outputBlobName);
+    this.writer = blobs.writer(
+      job.outputBlobContainerUri,
+      job.outputBlobName,
+      job.storageAuthenticationType,
+    );
   }
 
   async start(cp: JobCheckpoint): Promise<JobCheckpoint> {

@@ -46,8 +46,9 @@ export class ImportRun implements JobStep {
     private readonly chunkLines: number,
   ) {
     if (job.inputBlobContainerUri === null) throw new Error('An import job needs an input');
-    this.reader = blobs.reader(job.inputBlobContainerUri, job.inputBlobName);
-    this.errors = blobs.writer(job.outputBlobContainerUri, job.outputBlobName);
+    const auth = job.storageAuthenticationType;
+    this.reader = blobs.reader(job.inputBlobContainerUri, job.inputBlobName, auth);
+    this.errors = blobs.writer(job.outputBlobContainerUri, job.outputBlobName, auth);
   }
 
   async start(cp: JobCheckpoint): Promise<JobCheckpoint> {

@@ -28,9 +28,16 @@ export class RegistryJobs {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly destinations: StorageDestinationGuard,
+    /** Whether the app has a managed identity to reach storage with (identity-based jobs). */
+    private readonly hasIdentity = false,
   ) {}
 
   async create(request: JobRequest): Promise<RegistryJob> {
+    if (request.storageAuthenticationType === 'identityBased' && !this.hasIdentity)
+      throw new RegistryError(
+        'ArgumentInvalid',
+        "storageAuthenticationType identityBased needs the app's managed identity, and this deployment reaches storage with keys: give SAS URIs (keyBased)",
+      );
     await this.checkDestination('inputBlobContainerUri', request.inputBlobContainerUri);
     await this.checkDestination('outputBlobContainerUri', request.outputBlobContainerUri);
     const now = this.clock.now().toISOString();

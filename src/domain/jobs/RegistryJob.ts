@@ -13,7 +13,11 @@ export interface JobRequest {
   inputBlobName: string;
   outputBlobName: string;
   excludeKeysInExport: boolean;
+  /** keyBased: the URIs carry a SAS. identityBased: the app's managed identity reaches them. */
+  storageAuthenticationType: StorageAuthentication;
 }
+
+export type StorageAuthentication = 'keyBased' | 'identityBased';
 
 /**
  * Where a job stands: everything a worker needs to go on after a crash. Written with one

@@ -16,6 +16,7 @@ export const createJob: ServiceHandler = async (request, { jobs }) => {
     outputBlobName:
       body.outputBlobName ?? (body.type === 'export' ? 'devices.txt' : 'importErrors.log'),
     excludeKeysInExport: body.type === 'export' && (body.excludeKeysInExport ?? false),
+    storageAuthenticationType: body.storageAuthenticationType ?? 'keyBased',
   });
   return jsonResponse(200, jobJson(job));
 };

@@ -2,22 +2,17 @@ import { z } from 'zod';
 import { caseInsensitiveEnum } from './caseInsensitiveEnum';
 
 const containerUri = (field: string) =>
-  z
-    .string({ error: `${field} must be a string: the container's SAS URI` })
-    .refine(
-      (s) => {
-        try {
-          const url = new URL(s);
-          return url.protocol === 'https:' || url.protocol === 'http:';
-        } catch {
-          return false;
-        }
-      },
-      { message: `${field} is not an http(s) URI: give the container's SAS URI` },
-    )
-    .refine((s) => /[?&]sig=[^&]+/.test(s), {
-      message: `${field} has no SAS (no sig parameter): give a container SAS URI`,
-    });
+  z.string({ error: `${field} must be a string: the container's SAS URI` }).refine(
+    (s) => {
+      try {
+        const url = new URL(s);
+        return url.protocol === 'https:' || url.protocol === 'http:';
+      } catch {
+        return false;
+      }
+    },
+    { message: `${field} is not an http(s) URI: give the container's SAS URI` },
+  );
 
 const blobName = (field: string) =>
   z
@@ -73,12 +68,17 @@ export const jobBodySchema = z
     };
     need('outputBlobContainerUri');
     if (body.type === 'import') need('inputBlobContainerUri');
-    if (body.storageAuthenticationType === 'identityBased')
-      ctx.addIssue({
-        code: 'custom',
-        path: ['storageAuthenticationType'],
-        message: 'identity-based storage access is not supported: give SAS URIs (keyBased)',
-      });
+    // Key-based access is through a SAS; identity-based access needs none.
+    for (const field of ['inputBlobContainerUri', 'outputBlobContainerUri'] as const) {
+      const uri = body[field];
+      if (!uri || body.storageAuthenticationType === 'identityBased') continue;
+      if (!/[?&]sig=[^&]+/.test(uri))
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `${field} has no SAS (no sig parameter): give a container SAS URI, or set storageAuthenticationType to identityBased`,
+        });
+    }
     if (body.includeConfigurations)
       ctx.addIssue({
         code: 'custom',
