@@ -35,6 +35,12 @@ export class LivenessSweep {
   ) {}
 
   async sweep(now: Date): Promise<SweepResult> {
+    // Alerts an earlier failure or crash left pending go out first: afterwards, an overlapping
+    // sweep's alerts, recorded and still being published by it, would go out twice.
+    const relayed = await this.alerts.relayPending().catch((error: unknown) => {
+      this.logger.error('Pending alerts could not be published; the next sweep retries', error);
+      return 0;
+    });
     const status = await this.pipeline.status(now);
     const due = await this.store.listDue(now.toISOString(), this.batchLimit);
     const stored = await this.store.readMany(due);
@@ -48,7 +54,7 @@ export class LivenessSweep {
       lost: 0,
       current: status.current,
       lagSeconds: status.lagSeconds,
-      relayed: 0,
+      relayed,
     };
     for (const entry of due) {
       const ref = { deviceId: entry.deviceId, moduleId: entry.moduleId };
@@ -108,11 +114,6 @@ export class LivenessSweep {
     const raised = writes.filter((w) => !lostKeys.has(refKey(w.ref))).flatMap((w) => w.alerts);
     result.silenced = raised.length;
     await this.alerts.publish(raised);
-    // Alerts an earlier failure or crash left pending go out now.
-    result.relayed = await this.alerts.relayPending().catch((error: unknown) => {
-      this.logger.error('Pending alerts could not be published; the next sweep retries', error);
-      return 0;
-    });
     return result;
   }
 }
