@@ -27,14 +27,14 @@ function certificateJson(c: CaCertificate, withCode = false) {
 }
 
 const pem = z.string({ error: 'certificate is required: the PEM (or base64 DER) certificate' });
-const putBody = z.union(
+export const certificateBody = z.union(
   [
     z.object({ properties: z.object({ certificate: pem, isVerified: z.boolean().optional() }) }),
     z.object({ certificate: pem, isVerified: z.boolean().optional() }),
   ],
   { error: 'Send { "properties": { "certificate": "<PEM>" } }' },
 );
-const verifyBody = z.object({ certificate: pem });
+export const verificationBody = z.object({ certificate: pem });
 
 const nameOf = (request: Parameters<ServiceHandler>[0]) => pathParam(request, 'name');
 const ifMatchOf = (request: Parameters<ServiceHandler>[0]) =>
@@ -47,7 +47,7 @@ export const getCertificate: ServiceHandler = async (request, { certificates }) 
   identityResponse(certificateJson(await certificates.get(nameOf(request)), true));
 
 export const putCertificate: ServiceHandler = async (request, { certificates }) => {
-  const body = await readJsonBody(request, putBody, 'certificate');
+  const body = await readJsonBody(request, certificateBody, 'certificate');
   const fields = 'properties' in body ? body.properties : body;
   return identityResponse(
     certificateJson(
@@ -75,7 +75,7 @@ export const generateVerificationCode: ServiceHandler = async (request, { certif
   );
 
 export const verifyCertificate: ServiceHandler = async (request, { certificates }) => {
-  const { certificate } = await readJsonBody(request, verifyBody, 'verification certificate');
+  const { certificate } = await readJsonBody(request, verificationBody, 'verification certificate');
   return identityResponse(
     certificateJson(await certificates.verify(nameOf(request), certificate, ifMatchOf(request))),
   );

@@ -52,7 +52,7 @@ const refOf = (request: Parameters<ServiceHandler>[0]): IdentityRef => ({
 export const getLiveness: ServiceHandler = async (request, { liveness }) =>
   jsonResponse(200, livenessJson((await readEntry(liveness, refOf(request))).record, liveness));
 
-const policyBody = z.strictObject({
+export const livenessPolicyBody = z.strictObject({
   intervalSeconds: z
     .number()
     .int()
@@ -65,7 +65,7 @@ const policyBody = z.strictObject({
 /** Sets (or, with nulls, clears) the interval and grace an operator wants for one identity. */
 export const putLiveness: ServiceHandler = async (request, { liveness, devices }) => {
   const ref = refOf(request);
-  const body = await readJsonBody(request, policyBody, 'liveness policy');
+  const body = await readJsonBody(request, livenessPolicyBody, 'liveness policy');
   const device = await devices.get(ref.deviceId);
   for (let attempt = 0; attempt < 5; attempt++) {
     const found = [...(await liveness.store.readMany([ref])).values()][0];

@@ -1,0 +1,229 @@
+import type { z } from 'zod';
+import type { ErrorCode } from '../../domain/errors/ErrorCode';
+import { certificateBody, verificationBody } from '../handlers/certificateHandlers';
+import { livenessPolicyBody } from '../handlers/livenessHandlers';
+import { bulkBodySchema } from '../schemas/bulkSchema';
+import { deviceBodySchema, moduleBodySchema } from '../schemas/identitySchemas';
+import { jobBodySchema } from '../schemas/jobSchema';
+import { queryBodySchema, twinBodySchema } from '../schemas/twinSchemas';
+import {
+  alertReply,
+  bulkReply,
+  certificateReply,
+  deviceReply,
+  healthReply,
+  jobReply,
+  livenessReply,
+  livenessSummaryReply,
+  moduleReply,
+  queryReply,
+  statisticsReply,
+  twinReply,
+} from './replySchemas';
+import { z as zod } from 'zod';
+
+/** What the OpenAPI document says of one route of the route table (by its name). */
+export interface RouteDoc {
+  summary: string;
+  body?: z.ZodType;
+  /** The success status and, when it has one, the reply's schema. */
+  success: [number, z.ZodType | null];
+  /** The errors a caller can cause, beyond those every authenticated route has. */
+  errors: ErrorCode[];
+  /** No SAS token needed. */
+  anonymous?: boolean;
+}
+
+const id: ErrorCode[] = ['ArgumentInvalid'];
+const write: ErrorCode[] = [
+  'ArgumentInvalid',
+  'ArgumentNull',
+  'IotHubFormatError',
+  'MessageTooLarge',
+];
+const device: ErrorCode[] = [...id, 'DeviceNotFound'];
+const module: ErrorCode[] = [...id, 'DeviceNotFound', 'ModuleNotFound'];
+const conditional: ErrorCode[] = ['PreconditionFailed'];
+
+/** Every route of the route table; a test holds the two equal. */
+export const ROUTE_DOCS: Record<string, RouteDoc> = {
+  queryDevices: {
+    summary: 'Query device or module twins with the IoT Hub query language',
+    body: queryBodySchema,
+    success: [200, queryReply],
+    errors: [...write, 'BadRequest'],
+  },
+  getTwin: { summary: "Read a device's twin", success: [200, twinReply], errors: device },
+  patchTwin: {
+    summary: "Merge tags and desired properties into a device's twin",
+    body: twinBodySchema,
+    success: [200, twinReply],
+    errors: [...write, ...device, ...conditional],
+  },
+  putTwin: {
+    summary: "Replace a device twin's tags and desired properties",
+    body: twinBodySchema,
+    success: [200, twinReply],
+    errors: [...write, ...device, ...conditional],
+  },
+  getModuleTwin: { summary: "Read a module's twin", success: [200, twinReply], errors: module },
+  patchModuleTwin: {
+    summary: "Merge tags and desired properties into a module's twin",
+    body: twinBodySchema,
+    success: [200, twinReply],
+    errors: [...write, ...module, ...conditional],
+  },
+  putModuleTwin: {
+    summary: "Replace a module twin's tags and desired properties",
+    body: twinBodySchema,
+    success: [200, twinReply],
+    errors: [...write, ...module, ...conditional],
+  },
+  listCertificates: {
+    summary: 'List the CA certificates',
+    success: [200, zod.object({ value: zod.array(certificateReply) })],
+    errors: [],
+  },
+  getCertificate: {
+    summary: 'Read a CA certificate (with its pending verification code)',
+    success: [200, certificateReply],
+    errors: [...id, 'NotFound'],
+  },
+  putCertificate: {
+    summary: 'Upload a CA certificate (no If-Match: create; an etag or *: replace)',
+    body: certificateBody,
+    success: [200, certificateReply],
+    errors: [...write, 'NotFound', 'CertificateAlreadyExists', ...conditional],
+  },
+  deleteCertificate: {
+    summary: 'Delete a CA certificate',
+    success: [204, null],
+    errors: [...id, 'NotFound', ...conditional],
+  },
+  generateVerificationCode: {
+    summary: 'Generate the code a proof-of-possession certificate must carry as its CN',
+    success: [200, certificateReply],
+    errors: [...id, 'NotFound', ...conditional],
+  },
+  verifyCertificate: {
+    summary: "Prove possession of the CA's key: a certificate with the code as CN, signed by it",
+    body: verificationBody,
+    success: [200, certificateReply],
+    errors: [...write, 'NotFound', ...conditional],
+  },
+  listDevices: {
+    summary: 'List devices, up to top (x-ms-continuation pages on)',
+    success: [200, zod.array(deviceReply)],
+    errors: id,
+  },
+  bulkDevices: {
+    summary: 'Create, update or delete up to 100 devices and modules',
+    body: bulkBodySchema,
+    success: [200, bulkReply],
+    errors: [...write, 'DeviceDefinedMultipleTimes', 'BulkRegistryOperationFailure'],
+  },
+  deviceStatistics: { summary: 'Count devices', success: [200, statisticsReply], errors: [] },
+  getDevice: { summary: 'Read a device', success: [200, deviceReply], errors: device },
+  putDevice: {
+    summary: 'Create (no If-Match) or update (If-Match: etag or *) a device',
+    body: deviceBodySchema,
+    success: [200, deviceReply],
+    errors: [...write, 'DeviceNotFound', 'DeviceAlreadyExists', 'TooManyDevices', ...conditional],
+  },
+  deleteDevice: {
+    summary: 'Delete a device and its modules',
+    success: [204, null],
+    errors: [...device, ...conditional],
+  },
+  listModules: {
+    summary: "List a device's modules",
+    success: [200, zod.array(moduleReply)],
+    errors: device,
+  },
+  getModule: { summary: 'Read a module', success: [200, moduleReply], errors: module },
+  putModule: {
+    summary: 'Create (no If-Match) or update (If-Match: etag or *) a module',
+    body: moduleBodySchema,
+    success: [200, moduleReply],
+    errors: [
+      ...write,
+      ...module,
+      'ModuleAlreadyExistsOnDevice',
+      'TooManyModulesOnDevice',
+      ...conditional,
+    ],
+  },
+  deleteModule: {
+    summary: 'Delete a module',
+    success: [204, null],
+    errors: [...module, ...conditional],
+  },
+  getDeviceLiveness: {
+    summary: "A device's entry in the last-seen map",
+    success: [200, livenessReply],
+    errors: device,
+  },
+  putDeviceLiveness: {
+    summary: "Set (or clear, with nulls) a device's heartbeat interval and grace",
+    body: livenessPolicyBody,
+    success: [200, livenessReply],
+    errors: [...write, 'DeviceNotFound'],
+  },
+  getModuleLiveness: {
+    summary: "A module's entry in the last-seen map",
+    success: [200, livenessReply],
+    errors: module,
+  },
+  putModuleLiveness: {
+    summary: "Set (or clear, with nulls) a module's heartbeat interval and grace",
+    body: livenessPolicyBody,
+    success: [200, livenessReply],
+    errors: [...write, 'DeviceNotFound', 'ModuleNotFound'],
+  },
+  listLiveness: {
+    summary: 'List entries of the last-seen map, by state',
+    success: [200, zod.array(livenessReply)],
+    errors: id,
+  },
+  livenessSummary: {
+    summary: 'Counts by state, and whether the pipeline is current',
+    success: [200, livenessSummaryReply],
+    errors: [],
+  },
+  livenessAlerts: {
+    summary: 'Silent and recovered alerts, newest first',
+    success: [200, zod.array(alertReply)],
+    errors: [],
+  },
+  createJob: {
+    summary: 'Start an import or export job',
+    body: jobBodySchema,
+    success: [200, jobReply],
+    errors: [...write, 'ServiceUnavailable'],
+  },
+  listJobs: { summary: 'The newest 1,000 jobs', success: [200, zod.array(jobReply)], errors: [] },
+  getJob: { summary: 'Read a job', success: [200, jobReply], errors: ['JobNotFound'] },
+  cancelJob: { summary: 'Cancel a job', success: [200, jobReply], errors: ['JobNotFound'] },
+  deviceEvents: {
+    summary: 'Send device-to-cloud messages (a device SAS token or client certificate)',
+    success: [204, null],
+    errors: ['ArgumentInvalid', 'MessageTooLarge', 'ThrottlingException'],
+  },
+  moduleEvents: {
+    summary: 'Send module-to-cloud messages (a module SAS token)',
+    success: [204, null],
+    errors: ['ArgumentInvalid', 'MessageTooLarge', 'ThrottlingException'],
+  },
+  openApi: {
+    summary: 'This document',
+    success: [200, zod.record(zod.string(), zod.unknown())],
+    errors: [],
+    anonymous: true,
+  },
+  health: {
+    summary: 'Liveness probe: the process answers, and its stores are reachable',
+    success: [200, healthReply],
+    errors: [],
+    anonymous: true,
+  },
+};

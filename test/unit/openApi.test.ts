@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import type { RegistryServices } from '../../src/composition/RegistryServices';
+import { openApiDocument } from '../../src/http/openapi/openApiDocument';
+import { ROUTE_DOCS } from '../../src/http/openapi/routeDocs';
+import { routes } from '../../src/http/routes';
+
+const table = routes(() => Promise.resolve({} as RegistryServices));
+const document = openApiDocument(table) as {
+  openapi: string;
+  paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+};
+
+describe('the OpenAPI document', () => {
+  it('describes every route the route table serves, and nothing else', () => {
+    const served = table
+      .flatMap((r) => r.methods.map((m) => `${m.toLowerCase()} /${r.route}`))
+      .sort();
+    const documented = Object.entries(document.paths)
+      .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`))
+      .sort();
+    expect(documented).toEqual(served);
+    expect(Object.keys(ROUTE_DOCS).sort()).toEqual(table.map((r) => r.name).sort());
+    expect(document.openapi).toBe('3.1.0');
+  });
+
+  it('lists each route’s errors with their statuses', () => {
+    const getDevice = document.paths['/devices/{deviceId}']?.get?.responses ?? {};
+    expect(Object.keys(getDevice).sort()).toEqual(['200', '400', '401', '404', '429', '503']);
+    const query = document.paths['/devices/query']?.post?.responses ?? {};
+    expect(query).toHaveProperty('400');
+    expect(JSON.stringify(query['400'])).toContain('BadRequest');
+    expect(Object.keys(document.paths['/health']?.get?.responses ?? {})).toEqual(['200']);
+  });
+
+  it('fails to build when a served route has no description', () => {
+    const extra = [...table, { ...table[0]!, name: 'undocumented' }];
+    expect(() => openApiDocument(extra)).toThrow(/'undocumented' has no OpenAPI description/);
+  });
+});
