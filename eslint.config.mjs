@@ -17,6 +17,21 @@ export default tseslint.config(
       ],
       // Handlers must not write to the console; the local host and CLIs are the exceptions below.
       'no-console': 'error',
+      // Compiled to CommonJS: a top-level `module`, `exports` or `require` makes Node 20 load the
+      // file as an ES module, and it fails at start-up (the tests run the source, not the build).
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'Program > VariableDeclaration > VariableDeclarator[id.name=/^(module|exports|require)$/]',
+          message: 'Name it otherwise: the CommonJS wrapper defines module, exports and require',
+        },
+        {
+          selector:
+            'Program > ExportNamedDeclaration > VariableDeclaration > VariableDeclarator[id.name=/^(module|exports|require)$/]',
+          message: 'Name it otherwise: the CommonJS wrapper defines module, exports and require',
+        },
+      ],
     },
   },
   {
@@ -38,6 +53,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-explicit-any': 'off',
+      // Vitest runs tests from source; they are never compiled to CommonJS.
+      'no-restricted-syntax': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
     },
   },

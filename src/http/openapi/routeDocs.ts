@@ -42,7 +42,7 @@ const write: ErrorCode[] = [
   'MessageTooLarge',
 ];
 const device: ErrorCode[] = [...id, 'DeviceNotFound'];
-const module: ErrorCode[] = [...id, 'DeviceNotFound', 'ModuleNotFound'];
+const moduleErrors: ErrorCode[] = [...id, 'DeviceNotFound', 'ModuleNotFound'];
 const conditional: ErrorCode[] = ['PreconditionFailed'];
 
 /** Every route of the route table; a test holds the two equal. */
@@ -66,18 +66,22 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     success: [200, twinReply],
     errors: [...write, ...device, ...conditional],
   },
-  getModuleTwin: { summary: "Read a module's twin", success: [200, twinReply], errors: module },
+  getModuleTwin: {
+    summary: "Read a module's twin",
+    success: [200, twinReply],
+    errors: moduleErrors,
+  },
   patchModuleTwin: {
     summary: "Merge tags and desired properties into a module's twin",
     body: twinBodySchema,
     success: [200, twinReply],
-    errors: [...write, ...module, ...conditional],
+    errors: [...write, ...moduleErrors, ...conditional],
   },
   putModuleTwin: {
     summary: "Replace a module twin's tags and desired properties",
     body: twinBodySchema,
     success: [200, twinReply],
-    errors: [...write, ...module, ...conditional],
+    errors: [...write, ...moduleErrors, ...conditional],
   },
   listCertificates: {
     summary: 'List the CA certificates',
@@ -140,14 +144,14 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     success: [200, zod.array(moduleReply)],
     errors: device,
   },
-  getModule: { summary: 'Read a module', success: [200, moduleReply], errors: module },
+  getModule: { summary: 'Read a module', success: [200, moduleReply], errors: moduleErrors },
   putModule: {
     summary: 'Create (no If-Match) or update (If-Match: etag or *) a module',
     body: moduleBodySchema,
     success: [200, moduleReply],
     errors: [
       ...write,
-      ...module,
+      ...moduleErrors,
       'ModuleAlreadyExistsOnDevice',
       'TooManyModulesOnDevice',
       ...conditional,
@@ -156,7 +160,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   deleteModule: {
     summary: 'Delete a module',
     success: [204, null],
-    errors: [...module, ...conditional],
+    errors: [...moduleErrors, ...conditional],
   },
   getDeviceLiveness: {
     summary: "A device's entry in the last-seen map",
@@ -172,7 +176,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   getModuleLiveness: {
     summary: "A module's entry in the last-seen map",
     success: [200, livenessReply],
-    errors: module,
+    errors: moduleErrors,
   },
   putModuleLiveness: {
     summary: "Set (or clear, with nulls) a module's heartbeat interval and grace",
