@@ -21,6 +21,7 @@ import { livenessEventHubHandler } from '../src/liveness/livenessTriggerHandlers
 import type { LivenessServices } from '../src/liveness/LivenessServices';
 import { startAzurite } from '../src/local/startAzurite';
 import { noAlertPublisher } from '../src/ports/AlertPublisher';
+import { noMetrics } from '../src/ports/Metrics';
 import { silentLogger } from '../src/ports/Logger';
 import type { LivenessWrite } from '../src/ports/LivenessStore';
 import { EventHubProducerClient } from '@azure/event-hubs';
@@ -60,6 +61,7 @@ function services(store: TableLivenessStore, now: () => Date): LivenessServices 
     policy,
     clock,
     logger: silentLogger,
+    metrics: noMetrics,
   };
 }
 

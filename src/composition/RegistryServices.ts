@@ -6,6 +6,7 @@ import type { ModuleRegistry } from '../application/ModuleRegistry';
 import type { TwinRegistry } from '../application/TwinRegistry';
 import type { TwinQueryService } from '../application/TwinQueryService';
 import type { CaCertificates } from '../application/CaCertificates';
+import type { Metrics } from '../ports/Metrics';
 import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
 import type { Clock } from '../ports/Clock';
 import type { LivenessServices } from '../liveness/LivenessServices';
@@ -21,6 +22,7 @@ export interface RegistryServices {
   queries: TwinQueryService;
   /** CA certificates for devices of certificateAuthority authentication. */
   certificates: CaCertificates;
+  metrics: Metrics;
   bulk: BulkRegistry;
   jobs: RegistryJobs;
   jobWorker: JobWorker;

@@ -53,6 +53,7 @@ import { CaCertificates } from '../application/CaCertificates';
 import { CosmosCaCertificateStore } from '../adapters/cosmos/CosmosCaCertificateStore';
 import { CosmosTwinQueryStore } from '../adapters/cosmos/CosmosTwinQueryStore';
 import { CosmosConnectionMirror } from '../adapters/cosmos/CosmosConnectionMirror';
+import { OtelMetrics } from '../adapters/telemetry/OtelMetrics';
 import type { RegistryDeps } from '../application/RegistryDeps';
 import type { Settings } from '../config/Settings';
 import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
@@ -214,6 +215,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     settings.LIVENESS_MAX_PIPELINE_LAG_SECONDS,
   );
   const mirror = new CosmosConnectionMirror(container);
+  const metrics = new OtelMetrics();
   const alertRelay = new AlertRelay(livenessStore, alertPublisher, logger, mirror);
   const liveness: LivenessServices = {
     store: livenessStore,
@@ -223,6 +225,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     policy,
     clock,
     logger,
+    metrics,
   };
   built.liveness = liveness;
 
@@ -275,6 +278,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     parseLine: parseImportLine,
     clock,
     logger,
+    metrics,
     settings: {
       maxConcurrentJobs: settings.JOBS_MAX_CONCURRENT,
       leaseSeconds: settings.JOBS_LEASE_SECONDS,
@@ -291,6 +295,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       twins: new TwinRegistry({ store: registryStore, clock }),
       queries: new TwinQueryService(twinQueries),
       certificates,
+      metrics,
       bulk,
       jobs: new RegistryJobs(
         jobStore,

@@ -1,6 +1,7 @@
 import { parsePolicies } from '../adapters/policies/parsePolicies';
 import { parseSettings } from '../config/Settings';
 import { createRegistryServices } from './createRegistryServices';
+import { jsonLogger } from '../adapters/logging/jsonLogger';
 import type { RegistryServices } from './RegistryServices';
 
 let services: Promise<RegistryServices> | undefined;
@@ -21,11 +22,8 @@ export function servicesFromEnvironment(): Promise<RegistryServices> {
     if (!settings.SHARED_ACCESS_POLICIES)
       throw new Error('SHARED_ACCESS_POLICIES must be set in the app settings');
     const policies = parsePolicies(settings.SHARED_ACCESS_POLICIES, 'SHARED_ACCESS_POLICIES');
-    const logger = {
-      info: (m: string) => console.info(m),
-      warn: (m: string) => console.warn(m),
-      error: (m: string, e?: unknown) => console.error(m, e instanceof Error ? e.message : ''),
-    };
+    // Structured: one JSON object per line, with the request's operation id.
+    const logger = jsonLogger();
     return (await createRegistryServices({ settings, policies, logger })).services;
   })().catch((error: unknown) => {
     services = undefined; // let the next invocation retry a failed start-up

@@ -1,10 +1,12 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit } from '@azure/functions';
+import { performance } from 'node:perf_hooks';
 import { authorizeServiceRequest } from '../domain/auth/authorizeServiceRequest';
 import type { AccessRight } from '../domain/auth/SharedAccessPolicy';
 import { isRegistryError } from '../domain/errors/RegistryError';
 import type { RegistryServices, ServicesProvider } from '../composition/RegistryServices';
 import { checkApiVersion } from './apiVersion';
 import { errorResponse, registryErrorResponse } from './errorResponse';
+import { withOperation } from '../adapters/logging/operationContext';
 
 export type ServiceHandler = (
   request: HttpRequest,
@@ -27,32 +29,46 @@ export function serviceEndpoint(
   getServices: ServicesProvider,
   handle: ServiceHandler,
 ): HttpHandler {
-  return async (request, context) => {
-    try {
-      const services = await getServices();
-      const now = services.clock.now();
-      const authorization = request.headers.get('authorization');
-      const resources = requestedResources(request, services.hostNames);
-      let lastError: unknown;
-      const granted = resources.some((resource) => {
-        try {
-          authorizeServiceRequest(services.policies, { authorization, resource, right, now });
-          return true;
-        } catch (error) {
-          lastError ??= error;
-          return false;
+  return (request, context) =>
+    // One operation per request: its log lines carry the invocation's id.
+    withOperation(context.invocationId, async () => {
+      const started = performance.now();
+      let services: RegistryServices | undefined;
+      let response: HttpResponseInit;
+      try {
+        services = await getServices();
+        const now = services.clock.now();
+        const authorization = request.headers.get('authorization');
+        const resources = requestedResources(request, services.hostNames);
+        let lastError: unknown;
+        const ready = services;
+        const granted = resources.some((resource) => {
+          try {
+            authorizeServiceRequest(ready.policies, { authorization, resource, right, now });
+            return true;
+          } catch (error) {
+            lastError ??= error;
+            return false;
+          }
+        });
+        if (!granted) throw lastError;
+        checkApiVersion(request.query.get('api-version'), now);
+        response = await handle(request, services);
+      } catch (error) {
+        if (isRegistryError(error)) response = registryErrorResponse(error);
+        else {
+          context.error('Unhandled error in', context.functionName, error);
+          response = errorResponse(
+            'ServerError',
+            'The registry failed unexpectedly: retry, and report it if it persists',
+          );
         }
-      });
-      if (!granted) throw lastError;
-      checkApiVersion(request.query.get('api-version'), now);
-      return await handle(request, services);
-    } catch (error) {
-      if (isRegistryError(error)) return registryErrorResponse(error);
-      context.error('Unhandled error in', context.functionName, error);
-      return errorResponse(
-        'ServerError',
-        'The registry failed unexpectedly: retry, and report it if it persists',
+      }
+      services?.metrics.request(
+        context.functionName,
+        response.status ?? 200,
+        performance.now() - started,
       );
-    }
-  };
+      return response;
+    });
 }

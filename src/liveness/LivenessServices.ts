@@ -5,6 +5,7 @@ import type { LivenessPolicy } from '../domain/liveness/LivenessRecord';
 import type { Clock } from '../ports/Clock';
 import type { LivenessStore } from '../ports/LivenessStore';
 import type { Logger } from '../ports/Logger';
+import type { Metrics } from '../ports/Metrics';
 
 /** What the liveness triggers and endpoints need, built once per process. */
 export interface LivenessServices {
@@ -15,4 +16,5 @@ export interface LivenessServices {
   policy: LivenessPolicy;
   clock: Clock;
   logger: Logger;
+  metrics: Metrics;
 }

@@ -1,4 +1,5 @@
 import type { InvocationContext, Timer } from '@azure/functions';
+import { performance } from 'node:perf_hooks';
 import type { RawEvent } from '../domain/liveness/parseLivenessEvent';
 import type { LivenessServices } from './LivenessServices';
 
@@ -25,11 +26,25 @@ export function rawEvents(messages: unknown, context: InvocationContext): RawEve
  */
 export function livenessEventHubHandler(services: Provider) {
   return async (messages: unknown, context: InvocationContext): Promise<void> => {
-    const { ingest } = await services();
+    const { ingest, metrics, clock } = await services();
     const partition =
       (context.triggerMetadata?.partitionContext as { partitionId?: string } | undefined)
         ?.partitionId ?? '0';
-    const result = await ingest.ingest(rawEvents(messages, context), partition);
+    const events = rawEvents(messages, context);
+    const result = await ingest.ingest(events, partition);
+    // Lag: how old the batch's newest event was when it was taken in.
+    const newest = Math.max(
+      ...events
+        .map((e) => new Date(e.enqueuedTimeUtc as string | Date).getTime())
+        .filter(Number.isFinite),
+    );
+    metrics.ingested(
+      partition,
+      result.events,
+      result.malformed,
+      Number.isFinite(newest) ? Math.max(0, (clock.now().getTime() - newest) / 1000) : null,
+    );
+    if (result.alerts > 0) metrics.alerted('recovered', result.alerts);
     if (result.malformed > 0)
       context.warn(`Skipped ${result.malformed} malformed event(s) of ${result.events}`);
   };
@@ -38,8 +53,11 @@ export function livenessEventHubHandler(services: Provider) {
 /** The timer: one sweep per tick; a sweep that is past due simply catches up (it reads by deadline). */
 export function livenessTimerHandler(services: Provider) {
   return async (timer: Timer, context: InvocationContext): Promise<void> => {
-    const { sweep, clock } = await services();
+    const { sweep, clock, metrics } = await services();
+    const started = performance.now();
     const result = await sweep.sweep(clock.now());
+    metrics.swept(performance.now() - started, result.silenced);
+    if (result.silenced > 0) metrics.alerted('silent', result.silenced);
     if (timer.isPastDue)
       context.log('Sweep ran late (isPastDue); it covered everything due up to now');
     if (!result.current)

@@ -12,6 +12,7 @@ import { registryRoutes } from '../../src/http/registryRoutes';
 import type { RegistryStore } from '../../src/ports/RegistryStore';
 import type { LivenessServices } from '../../src/liveness/LivenessServices';
 import { silentLogger } from '../../src/ports/Logger';
+import { noMetrics } from '../../src/ports/Metrics';
 import { InMemoryRegistryStore } from '../fakes/InMemoryRegistryStore';
 
 const owner: SharedAccessPolicy = {
@@ -44,6 +45,7 @@ function services(store: RegistryStore): RegistryServices {
     twins: new TwinRegistry(deps),
     queries: undefined as never,
     certificates: undefined as never,
+    metrics: noMetrics,
     policies: new Map([[owner.keyName, owner]]),
     clock: deps.clock,
     hostNames: ['myhub.example.net'],

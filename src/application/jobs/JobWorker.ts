@@ -21,6 +21,7 @@ import type { ImportLineParser } from './ImportLineParser';
 import { ImportRun } from './ImportRun';
 import type { JobSettings } from './JobSettings';
 import type { JobStep } from './JobStep';
+import type { Metrics } from '../../ports/Metrics';
 
 export interface JobWorkerDeps {
   jobs: JobStore;
@@ -32,6 +33,7 @@ export interface JobWorkerDeps {
   clock: Clock;
   logger: Logger;
   settings: JobSettings;
+  metrics?: Metrics;
 }
 
 /** The job changed under the worker (cancelled, or taken over): it must stop at once. */
@@ -106,6 +108,7 @@ export class JobWorker {
       const sliceEnd = performance.now() + settings.sliceSeconds * 1000;
       for (;;) {
         const { checkpoint: next, finished } = await run.step(checkpoint, save);
+        this.deps.metrics?.jobProgress(job.type, next.done - checkpoint.done);
         checkpoint = next;
         if (finished) break;
         await save(checkpoint);

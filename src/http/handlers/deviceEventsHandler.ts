@@ -1,6 +1,13 @@
-import type { HttpHandler, HttpRequest } from '@azure/functions';
+import type {
+  HttpHandler,
+  HttpRequest,
+  HttpResponseInit,
+  InvocationContext,
+} from '@azure/functions';
 import { z } from 'zod';
-import type { ServicesProvider } from '../../composition/RegistryServices';
+import type { RegistryServices, ServicesProvider } from '../../composition/RegistryServices';
+import { performance } from 'node:perf_hooks';
+import { withOperation } from '../../adapters/logging/operationContext';
 import { certificateFromHeader } from '../../domain/auth/certificateThumbprints';
 import { isRegistryError, RegistryError } from '../../domain/errors/RegistryError';
 import { assertDeviceId, assertModuleId } from '../../domain/identity/identityId';
@@ -103,9 +110,27 @@ function identityOf(request: HttpRequest): { deviceId: string; moduleId: string 
  * 204 when accepted; 401 for any authentication failure, with nothing published.
  */
 export function deviceEventsHandler(getServices: ServicesProvider): HttpHandler {
-  return async (request, context) => {
+  return (request, context) =>
+    withOperation(context.invocationId, async () => {
+      const started = performance.now();
+      let services: RegistryServices | undefined;
+      const response = await accept(request, context, (s) => (services = s));
+      services?.metrics.request(
+        context.functionName,
+        response.status ?? 200,
+        performance.now() - started,
+      );
+      return response;
+    });
+
+  async function accept(
+    request: HttpRequest,
+    context: InvocationContext,
+    got: (services: RegistryServices) => void,
+  ): Promise<HttpResponseInit> {
     try {
       const services = await getServices();
+      got(services);
       checkApiVersion(request.query.get('api-version'), services.clock.now());
       const path = identityOf(request);
       const forwarded = request.headers.get('x-arr-clientcert');
@@ -128,5 +153,5 @@ export function deviceEventsHandler(getServices: ServicesProvider): HttpHandler 
         'The endpoint failed unexpectedly: retry, and report it if it persists',
       );
     }
-  };
+  }
 }

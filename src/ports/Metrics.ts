@@ -1,0 +1,19 @@
+/**
+ * Counters and histograms operators watch: requests by route and status, ingest throughput and
+ * lag per partition, sweeps, alerts, job progress. An adapter sends them to OpenTelemetry.
+ */
+export interface Metrics {
+  request(route: string, status: number, milliseconds: number): void;
+  ingested(partition: string, events: number, malformed: number, lagSeconds: number | null): void;
+  swept(milliseconds: number, silenced: number): void;
+  alerted(kind: 'silent' | 'recovered', count: number): void;
+  jobProgress(type: 'export' | 'import', identities: number): void;
+}
+
+export const noMetrics: Metrics = {
+  request: () => {},
+  ingested: () => {},
+  swept: () => {},
+  alerted: () => {},
+  jobProgress: () => {},
+};
