@@ -21,6 +21,10 @@ describe('the embedded stack killed with SIGKILL mid-write', () => {
   });
 
   it('keeps every acknowledged identity with its etag, and what is there is whole', async () => {
+    // Where the time goes, in the output of a failed run.
+    const started = Date.now();
+    const phase = (name: string) =>
+      console.info(`restartDurability: ${name} at ${Date.now() - started} ms`);
     const first = await startServiceProcess(build.dir, dataDir);
     services.push(first);
     const acknowledged = new Map<string, string>();
@@ -40,12 +44,15 @@ describe('the embedded stack killed with SIGKILL mid-write', () => {
       }
     });
     await eventually(() => (acknowledged.size >= 150 ? true : undefined), 'writes', 60_000);
+    phase(`${acknowledged.size} writes acknowledged`);
     await first.kill();
     killed = true;
     await Promise.all(writers);
+    phase('killed');
 
     const second = await startServiceProcess(build.dir, dataDir);
     services.push(second);
+    phase('restarted');
     for (const [path, etag] of acknowledged) {
       const read = await second.call('GET', path);
       expect(read.status, path).toBe(200);
@@ -70,6 +77,7 @@ describe('the embedded stack killed with SIGKILL mid-write', () => {
       [...acknowledged.keys()].filter((p) => !p.includes('/modules/')).length,
     );
 
+    phase('registry checked');
     // The liveness map follows the registry: an entry for every identity, none for others.
     const identities = new Set<string>();
     for (const d of listed) {
@@ -97,6 +105,8 @@ describe('the embedded stack killed with SIGKILL mid-write', () => {
       60_000,
     ).catch(() => last);
     expect(mapped).toEqual(expected);
+    phase('liveness checked');
     await second.stop();
-  }, 180_000);
+    phase('stopped');
+  }, 300_000);
 });

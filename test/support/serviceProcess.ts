@@ -76,8 +76,12 @@ export async function startServiceProcess(
           ...headers,
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        // A call that never ends fails, naming itself, instead of stalling the test.
+        signal: AbortSignal.timeout(60_000),
       },
-    );
+    ).catch((error: unknown) => {
+      throw new Error(`${method} ${path} failed: ${String(error)}`);
+    });
     const text = await response.text();
     return { status: response.status, json: text ? JSON.parse(text) : undefined };
   };
@@ -87,7 +91,15 @@ export async function startServiceProcess(
     } catch {
       // already gone
     }
-    await exited;
+    // A graceful stop that does not end within 20 s becomes a kill.
+    const force = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, 20_000);
+    await exited.finally(() => clearTimeout(force));
   };
   return {
     url,
