@@ -69,9 +69,10 @@ export class DeviceRegistry {
   ): Promise<DeviceIdentity> {
     const { store, clock } = this.deps;
     const device = await retryOnConflict(async () => {
-      const [existing, storedTwin] = await Promise.all([
+      // The twin is read only when the write changes it, or when a notification will carry it.
+      const [existing, changing] = await Promise.all([
         store.readDevice(deviceId),
-        store.readTwin(deviceId, null),
+        twin ? store.readTwin(deviceId, null) : null,
       ]);
       if (!existing) throw notFound(deviceId);
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
@@ -83,9 +84,10 @@ export class DeviceRegistry {
         clock.now(),
         this.lookupEdgeScope,
       );
-      const nextTwin = twin && storedTwin ? changedTwin(storedTwin, twin, clock.now()) : undefined;
+      const nextTwin = twin && changing ? changedTwin(changing, twin, clock.now()) : undefined;
       if (draft.status === existing.status) return store.replaceDevice(draft, etag, nextTwin);
       // A status change is a lifecycle event: it commits with its notification.
+      const storedTwin = changing ?? (await store.readTwin(deviceId, null));
       const [updated] = await commitLifecycle(this.deps, deviceId, (ledger) => ({
         writes: [{ op: 'replaceDevice', draft, etag, twin: nextTwin }],
         next: ledger,
