@@ -67,6 +67,16 @@ export class RegistryClient {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<T> {
+    return (await this.exchange<T>(method, path, body, headers)).body;
+  }
+
+  /** A call whose reply headers matter too (a query's continuation). */
+  async exchange<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ body: T; headers: Headers }> {
     const url = `${this.c.baseUrl}${path}${path.includes('?') ? '&' : '?'}api-version=2021-04-12`;
     let res: Response;
     try {
@@ -86,7 +96,7 @@ export class RegistryClient {
       );
     }
     const text = await res.text();
-    if (res.ok) return (text ? JSON.parse(text) : undefined) as T;
+    if (res.ok) return { body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
     const message =
       /^ErrorCode:[A-Za-z]+;(.*)$/s.exec(
         (JSON.parse(text || '{}') as { Message?: string }).Message ?? '',

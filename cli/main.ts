@@ -139,28 +139,20 @@ device
     // As the Azure CLI does: a query, paged until enough.
     const query = `SELECT * FROM devices${o.edgeEnabled ? ' WHERE capabilities.iotEdge = true' : ''}`;
     const twins: Json[] = [];
+    const registry = client();
     let token: string | undefined;
     do {
-      const c = connection();
-      const res = await fetch(`${c.baseUrl}/devices/query?api-version=2021-04-12`, {
-        method: 'POST',
-        headers: {
-          authorization: policyToken(c, 3600),
-          'content-type': 'application/json',
+      const page = await registry.exchange<Json[]>(
+        'POST',
+        '/devices/query',
+        { query },
+        {
           'x-ms-max-item-count': String(Math.min(1000, top - twins.length)),
           ...(token ? { 'x-ms-continuation': token } : {}),
         },
-        body: JSON.stringify({ query }),
-      }).catch((error: unknown) => {
-        throw new CliError(`Cannot reach ${c.baseUrl}: ${String(error)}`, EXIT.unavailable);
-      });
-      if (!res.ok)
-        throw new CliError(
-          `The query failed: HTTP ${res.status} ${await res.text()}`,
-          EXIT.refused,
-        );
-      twins.push(...((await res.json()) as Json[]));
-      token = res.headers.get('x-ms-continuation') ?? undefined;
+      );
+      twins.push(...page.body);
+      token = page.headers.get('x-ms-continuation') ?? undefined;
     } while (token && twins.length < top);
     print(
       twins.map((t) => ({
