@@ -35,6 +35,12 @@ const DEVICES = Number(process.env.BENCH_DEVICES ?? 100_000);
 const MODULE_EVERY = 10; // every 10th device has one module
 const PAGE = Number(process.env.BENCH_PAGE_SIZE ?? 2000);
 const CONCURRENCY = 16;
+/**
+ * V8's old-generation budget for every measured path. Unbounded, V8 lets the heap grow to about
+ * four times what is live before a full collection, so peak RSS says more about V8's budget
+ * than about the path; every path gets the same budget, as a memory-limited instance would.
+ */
+const HEAP_MB = Number(process.env.BENCH_HEAP_MB ?? 192);
 const DATABASE = 'registry';
 
 type Phase = 'export' | 'plain-export' | 'import' | 'import-with-events' | 'plain-import';
@@ -49,6 +55,8 @@ interface Env {
 interface Measured {
   seconds: number;
   peakMb: number;
+  /** Heap in use after a full collection at the end: what the path keeps, garbage aside. */
+  liveMb?: number;
   /** With events: until the relay published every notification and the consumers took them in. */
   drainedSeconds?: number;
 }
@@ -58,12 +66,26 @@ const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 /** Time and peak RSS of this process while `work` runs, sampled every 20 ms. */
 async function measured(work: () => Promise<void>): Promise<Measured> {
   let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  let atPeak = process.memoryUsage();
+  const timer = setInterval(() => {
+    const now = process.memoryUsage();
+    if (now.rss > peak) [peak, atPeak] = [now.rss, now];
+  }, 20);
   const start = performance.now();
   await work();
   clearInterval(timer);
+  if (process.env.BENCH_MEMORY_DETAIL)
+    console.error(
+      `at peak: ${Object.entries(atPeak as unknown as Record<string, number>)
+        .map(([k, v]) => `${k} ${mb(v)} MB`)
+        .join(', ')}`,
+    );
+  const seconds = (performance.now() - start) / 1000;
+  const { gc } = globalThis as { gc?: () => void };
+  gc?.();
   return {
-    seconds: (performance.now() - start) / 1000,
+    seconds,
+    ...(gc ? { liveMb: mb(process.memoryUsage().heapUsed) } : {}),
     peakMb: mb(Math.max(peak, process.memoryUsage.rss())),
   };
 }
@@ -217,11 +239,26 @@ async function phase(name: Phase, env: Env): Promise<Measured> {
 }
 
 async function inChild(name: Phase, env: Env): Promise<Measured> {
-  const { stdout } = await promisify(execFile)(process.execPath, [__filename, name], {
-    env: { ...process.env, BENCH_ENV: JSON.stringify(env) },
-    maxBuffer: 1024 * 1024,
-  });
-  return JSON.parse(stdout.trim().split('\n').pop() ?? '') as Measured;
+  const { stdout, stderr } = await promisify(execFile)(
+    process.execPath,
+    [
+      `--max-old-space-size=${HEAP_MB}`,
+      '--expose-gc',
+      ...(process.env.BENCH_CHILD_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []),
+      __filename,
+      name,
+    ],
+    {
+      env: { ...process.env, BENCH_ENV: JSON.stringify(env) },
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  if (stderr) process.stderr.write(`${name}: ${stderr}`);
+  const lines = stdout.trim().split('\n');
+  const last = lines.pop() ?? '';
+  // Anything else the child printed (node flags like --trace-gc write to stdout) goes to stderr.
+  if (lines.length > 0) process.stderr.write(`${lines.join('\n')}\n`);
+  return JSON.parse(last) as Measured;
 }
 
 async function seed(rt: RegistryRuntime): Promise<void> {
@@ -289,12 +326,15 @@ async function main(): Promise<void> {
 
     const n = (x: number) => Math.round(x).toLocaleString('en-US');
     const row = (name: string, m: Measured) =>
-      `| ${name} | ${m.seconds.toFixed(1)} | ${n(DEVICES / m.seconds)} | ${m.peakMb} |`;
+      `| ${name} | ${m.seconds.toFixed(1)} | ${n(DEVICES / m.seconds)} | ${m.peakMb} | ${m.liveMb ?? '—'} |`;
     console.log(
       `\nbench:jobs — ${n(DEVICES)} devices + ${n(DEVICES / MODULE_EVERY)} modules (${mb(bytes)} MB), page ${PAGE}, ${cpus().length} cores, Node ${process.versions.node}\n`,
     );
-    console.log('| path | seconds | devices/s | peak RSS MB |');
-    console.log('| --- | ---: | ---: | ---: |');
+    console.log(
+      `Each path in a process of its own with V8's old generation limited to ${HEAP_MB} MB; live heap = in use after a full collection at the end.\n`,
+    );
+    console.log('| path | seconds | devices/s | peak RSS MB | live heap MB |');
+    console.log('| --- | ---: | ---: | ---: | ---: |');
     console.log(row('export job', exported));
     console.log(row('plain: read every document + upload the bytes', plainExport));
     console.log(row('import job (notifications left in the outbox for the relay)', imported));
@@ -302,7 +342,7 @@ async function main(): Promise<void> {
       row('import job with the relay and the Event Hubs triggers in the same process', withEvents),
     );
     console.log(
-      `| … until every notification was relayed over AMQP and in the liveness map | ${withEvents.drainedSeconds?.toFixed(1)} | ${n(DEVICES / (withEvents.drainedSeconds ?? 1))} | ${withEvents.peakMb} |`,
+      `| … until every notification was relayed over AMQP and in the liveness map | ${withEvents.drainedSeconds?.toFixed(1)} | ${n(DEVICES / (withEvents.drainedSeconds ?? 1))} | ${withEvents.peakMb} | ${withEvents.liveMb ?? '—'} |`,
     );
     console.log(row('plain: download + create the documents', plainImport));
     console.log(row('reference: registry create calls, 64 at once (the seeding)', seeded));

@@ -7,6 +7,9 @@
  * - API path: global fetch (undici, keep-alive) with a SAS token of iothubowner.
  * - Direct path: CosmosClient on a separate container of the same database, partitioned by
  *   /deviceId, on documents of the shape the registry stores.
+ * - HTTP floor: the API path's client (same fetch, same requests) against a bare node:http server
+ *   in a process of its own that answers from a Map with replies of the registry's shape
+ *   (bench/support/httpFloorServer.ts): the least an HTTP service can do per call here.
  *
  * Environment (all optional):
  *   BENCH_OPS          operations per op and path: one number for every concurrency, or one per
@@ -33,16 +36,23 @@ import { newGenerationId } from '../src/domain/identity/newGenerationId';
 import { generateKey } from '../src/domain/identity/resolveAuthentication';
 import { startCosmosStandIn } from '../standins/cosmos/startCosmosStandIn';
 import { startBenchHost, type Host } from './support/startBenchHost';
+import { startHttpFloor } from './support/startHttpFloor';
 
 const API_VERSION = '2021-04-12';
 const DIRECT_CONTAINER = 'bench-direct';
 const PAUSE_BETWEEN_PHASES_MS = 200;
-const TARGET_RATIO = 0.8;
+const TARGET_RATIO = 0.6;
 const TARGET_P50_OVERHEAD_MS = 1;
 
 type Op = 'create' | 'get' | 'update' | 'delete';
 const OPS: readonly Op[] = ['create', 'get', 'update', 'delete'];
-type PathName = 'api' | 'direct';
+type PathName = 'api' | 'direct' | 'floor';
+/** Which path runs first rotates by op and concurrency, so none always runs on a warm machine. */
+const ORDERS: readonly PathName[][] = [
+  ['api', 'direct', 'floor'],
+  ['direct', 'floor', 'api'],
+  ['floor', 'api', 'direct'],
+];
 
 // ---------------------------------------------------------------------------------------------
 // Configuration
@@ -410,7 +420,11 @@ interface Row {
   first: PathName;
   api: PhaseResult;
   direct: PhaseResult;
+  floor: PhaseResult;
 }
+
+const ratioMet = (r: Row) => r.api.opsPerS / r.direct.opsPerS >= TARGET_RATIO;
+const overheadMet = (r: Row) => r.api.p50 - r.direct.p50 <= TARGET_P50_OVERHEAD_MS;
 
 function printReport(rows: readonly Row[], floors: ReadonlyMap<number, PhaseResult>): void {
   console.log('');
@@ -421,20 +435,19 @@ function printReport(rows: readonly Row[], floors: ReadonlyMap<number, PhaseResu
     `Machine: ${cpus.length} CPU(s) (${cpus[0]?.model.trim() ?? 'unknown'}), ${os.platform()} ${os.release()}, Node ${process.version}`,
   );
   console.log(
-    `Targets: API/direct throughput ratio >= ${TARGET_RATIO}; p50 overhead (API p50 - direct p50) < ${TARGET_P50_OVERHEAD_MS} ms. Latencies in ms.`,
+    `Targets: API/direct throughput >= ${TARGET_RATIO} at 32 clients; p50 overhead (API p50 - direct p50) <= ${TARGET_P50_OVERHEAD_MS} ms at one client. HTTP floor: a bare node:http server answering from a Map. Latencies in ms.`,
   );
   console.log('');
   console.log(
-    '| op | conc | N | direct ops/s | API ops/s | ratio | direct p50 / p99 | API p50 / p99 | p50 overhead | errors (api/direct) |',
+    '| op | conc | N | HTTP floor ops/s | direct ops/s | API ops/s | API/direct | API/floor | floor p50 | direct p50 / p99 | API p50 / p99 | p50 overhead | errors (api/direct/floor) |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const { op, concurrency, api, direct } of rows) {
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const row of rows) {
+    const { op, concurrency, api, direct, floor } = row;
     const ratio = api.opsPerS / direct.opsPerS;
     const overhead = api.p50 - direct.p50;
-    const ratioMark = ratio >= TARGET_RATIO ? 'PASS' : 'MISS';
-    const overheadMark = overhead < TARGET_P50_OVERHEAD_MS ? 'PASS' : 'MISS';
     console.log(
-      `| ${op} | ${concurrency} | ${api.n} | ${f0(direct.opsPerS)} | ${f0(api.opsPerS)} | ${ratio.toFixed(2)} ${ratioMark} | ${f2(direct.p50)} / ${f2(direct.p99)} | ${f2(api.p50)} / ${f2(api.p99)} | ${f2(overhead)} ${overheadMark} | ${api.errors}/${direct.errors} |`,
+      `| ${op} | ${concurrency} | ${api.n} | ${f0(floor.opsPerS)} | ${f0(direct.opsPerS)} | ${f0(api.opsPerS)} | ${ratio.toFixed(2)}${concurrency >= 32 ? ` ${ratioMet(row) ? 'met' : 'missed'}` : ''} | ${(api.opsPerS / floor.opsPerS).toFixed(2)} | ${f2(floor.p50)} | ${f2(direct.p50)} / ${f2(direct.p99)} | ${f2(api.p50)} / ${f2(api.p99)} | ${f2(overhead)}${concurrency === 1 ? ` ${overheadMet(row) ? 'met' : 'missed'}` : ''} | ${api.errors}/${direct.errors}/${floor.errors} |`,
     );
   }
   if (floors.size) {
@@ -466,14 +479,11 @@ function printReport(rows: readonly Row[], floors: ReadonlyMap<number, PhaseResu
         ? undefined
         : c.bench + (c.host ?? 0) + (c.cosmos ?? 0);
     console.log(
-      `| ${op} | ${concurrency} | ${first === 'api' ? 'API, direct' : 'direct, API'} | ${f2(direct.cpuPerOp.bench)} / ${f2(direct.cpuPerOp.cosmos)} | ${f2(api.cpuPerOp.bench)} / ${f2(api.cpuPerOp.host)} / ${f2(api.cpuPerOp.cosmos)} | ${f2(sum(direct.cpuPerOp))} | ${f2(sum(api.cpuPerOp))} | ${f2(direct.otherCores)} / ${f2(api.otherCores)} |`,
+      `| ${op} | ${concurrency} | ${first} first | ${f2(direct.cpuPerOp.bench)} / ${f2(direct.cpuPerOp.cosmos)} | ${f2(api.cpuPerOp.bench)} / ${f2(api.cpuPerOp.host)} / ${f2(api.cpuPerOp.cosmos)} | ${f2(sum(direct.cpuPerOp))} | ${f2(sum(api.cpuPerOp))} | ${f2(direct.otherCores)} / ${f2(api.otherCores)} |`,
     );
   }
-  const misses = rows.filter(
-    (r) =>
-      r.api.opsPerS / r.direct.opsPerS < TARGET_RATIO ||
-      r.api.p50 - r.direct.p50 >= TARGET_P50_OVERHEAD_MS,
-  ).length;
+  const judged = rows.filter((r) => r.concurrency === 1 || r.concurrency >= 32);
+  const met = judged.filter((r) => (r.concurrency === 1 ? overheadMet(r) : ratioMet(r))).length;
   const busiest = Math.max(
     ...rows.flatMap((r) => [r.api.otherCores ?? 0, r.direct.otherCores ?? 0]),
   );
@@ -485,12 +495,12 @@ function printReport(rows: readonly Row[], floors: ReadonlyMap<number, PhaseResu
   }
   console.log('');
   console.log(
-    `${rows.length - misses} of ${rows.length} rows meet both targets. Wall time per phase: ${rows
+    `${met} of ${judged.length} goals met (p50 overhead at one client, throughput at 32). Wall time per phase: ${rows
       .map(
         (r) =>
-          `${r.op}@${r.concurrency} ${f1(r.api.elapsedMs / 1000)}s/${f1(r.direct.elapsedMs / 1000)}s`,
+          `${r.op}@${r.concurrency} ${f1(r.api.elapsedMs / 1000)}s/${f1(r.direct.elapsedMs / 1000)}s/${f1(r.floor.elapsedMs / 1000)}s`,
       )
-      .join(', ')} (API/direct).`,
+      .join(', ')} (API/direct/floor).`,
   );
 }
 
@@ -543,14 +553,20 @@ async function main(): Promise<number> {
       partitionKey: { paths: ['/deviceId'] },
     });
 
+    console.log('Starting the HTTP floor (a bare node:http server)...');
+    const httpFloor = await startHttpFloor();
+    stops.push(() => httpFloor.stop());
+
     const api = apiDriver(host.url, host.ownerKey);
     const direct = directDriver(container);
-    const drivers: Record<PathName, Driver> = { api, direct };
+    const floorPath = apiDriver(httpFloor.url, host.ownerKey);
+    const drivers: Record<PathName, Driver> = { api, direct, floor: floorPath };
     const run = `b${Date.now().toString(36)}`;
 
     console.log(`Warming up (${warmupOps} operations per op and path, not measured)...`);
     await cycle(api, range(`${run}-wu-api`, warmupOps), 16, 'API');
     await cycle(direct, range(`${run}-wu-direct`, warmupOps), 16, 'direct');
+    await cycle(floorPath, range(`${run}-wu-floor`, warmupOps), 16, 'HTTP floor');
     await runPhase(range('wu', warmupOps), 16, api.floor);
 
     const rows: Row[] = [];
@@ -561,15 +577,16 @@ async function main(): Promise<number> {
       const small = Math.max(20, 4 * concurrency);
       await cycle(api, range(`${run}-c${concurrency}-wu-api`, small), concurrency, 'API');
       await cycle(direct, range(`${run}-c${concurrency}-wu-direct`, small), concurrency, 'direct');
+      await cycle(floorPath, range(`${run}-c${concurrency}-wu-floor`, small), concurrency, 'floor');
 
       const ids: Record<PathName, string[]> = {
         api: range(`${run}-c${concurrency}-api`, n),
         direct: range(`${run}-c${concurrency}-direct`, n),
+        floor: range(`${run}-c${concurrency}-floor`, n),
       };
       for (const [j, op] of OPS.entries()) {
-        // Alternate which path goes first, by op and by concurrency.
-        const first: PathName = (j + k) % 2 === 0 ? 'api' : 'direct';
-        const order: PathName[] = first === 'api' ? ['api', 'direct'] : ['direct', 'api'];
+        const order = ORDERS[(j + k) % ORDERS.length]!;
+        const first = order[0]!;
         const results: Partial<Record<PathName, PhaseResult>> = {};
         for (const p of order) {
           await waitForQuiet();
@@ -579,7 +596,14 @@ async function main(): Promise<number> {
             `  c=${concurrency} ${op.padEnd(6)} ${p.padEnd(6)} ${f0(r.opsPerS).padStart(6)} ops/s  p50 ${f2(r.p50)} ms  p99 ${f2(r.p99)} ms${r.errors ? `  ERRORS ${r.errors}: ${r.firstError}` : ''}`,
           );
         }
-        rows.push({ op, concurrency, first, api: results.api!, direct: results.direct! });
+        rows.push({
+          op,
+          concurrency,
+          first,
+          api: results.api!,
+          direct: results.direct!,
+          floor: results.floor!,
+        });
       }
       await waitForQuiet();
       const floor = await runPhase(range('floor', n), concurrency, api.floor);
@@ -593,7 +617,7 @@ async function main(): Promise<number> {
     printReport(rows, floors);
     if (quietWaitedMs > 1000)
       console.log(`(Waited ${f1(quietWaitedMs / 1000)} s in all for other processes to go quiet.)`);
-    const errors = rows.reduce((a, r) => a + r.api.errors + r.direct.errors, 0);
+    const errors = rows.reduce((a, r) => a + r.api.errors + r.direct.errors + r.floor.errors, 0);
     if (errors) {
       failed = true;
       console.error(`\n${errors} operation(s) failed: see the errors column.`);

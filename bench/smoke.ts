@@ -20,6 +20,7 @@ export const SMOKE: Record<string, Record<string, string>> = {
     BENCH_DEVICES: '200',
     BENCH_BATCH: '200',
     BENCH_FLEET: '1000',
+    BENCH_SIM_FLEET: '10000',
     BENCH_TIMEOUT_S: '240',
   },
   ingress: { BENCH_MESSAGES: '300', BENCH_TIMEOUT_S: '240' },

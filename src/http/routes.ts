@@ -1,5 +1,6 @@
 import type { ServicesProvider } from '../composition/RegistryServices';
 import { deviceRoutes } from './deviceRoutes';
+import { dashboardFiles } from './handlers/dashboardFiles';
 import type { HttpRoute } from './HttpRoute';
 import { jsonResponse } from './jsonResponse';
 import { openApiDocument } from './openapi/openApiDocument';
@@ -32,6 +33,8 @@ export const routes = (services: ServicesProvider): HttpRoute[] => {
         }
       },
     },
+    // The operators' dashboard: static files; it reads through the API above like any client.
+    { name: 'dashboard', methods: ['GET'], route: 'ui/{*path}', handler: dashboardFiles() },
   );
   return table;
 };

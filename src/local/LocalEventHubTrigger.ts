@@ -23,6 +23,8 @@ export interface LocalEventHubTriggerOptions {
   /** Where partition ownership and checkpoints live (the Functions host uses its storage account). */
   checkpoints: ContainerClient;
   maxBatchSize: number;
+  /** Events requested ahead of the handler, per partition (the host's `prefetchCount`). */
+  prefetchCount: number;
   /** How long a partition's batch may wait to fill (the host's `maxWaitTime`). */
   maxWaitTimeInSeconds: number;
   /** Longest wait before a failed batch is handed over again. */
@@ -91,8 +93,7 @@ export class LocalEventHubTrigger {
       {
         maxBatchSize: this.options.maxBatchSize,
         maxWaitTimeInSeconds: this.options.maxWaitTimeInSeconds,
-        // One batch ahead per partition, not the SDK's three: bounds what a host holds in memory.
-        prefetchCount: this.options.maxBatchSize,
+        prefetchCount: this.options.prefetchCount,
         // A consumer group without checkpoints starts at the beginning, as the trigger does.
         startPosition: earliestEventPosition,
       },

@@ -4,6 +4,7 @@ import type { Settings } from '../config/Settings';
 import { CATALOG_TRIGGER_NAME, catalogEventHubHandler } from '../catalog/catalogTrigger';
 import { livenessTriggers } from '../liveness/livenessTriggers';
 import type { Logger } from '../ports/Logger';
+import { HOST_EVENT_HUBS } from './hostEventHubsOptions';
 import { LocalEventHubTrigger } from './LocalEventHubTrigger';
 
 export interface EventHubTriggers {
@@ -29,6 +30,7 @@ export function eventHubTriggers(
   logger: Logger,
   options: {
     maxBatchSize?: number;
+    prefetchCount?: number;
     maxWaitTimeInSeconds?: number;
     ownershipRenewalMs?: number;
     ownershipExpiryMs?: number;
@@ -43,7 +45,8 @@ export function eventHubTriggers(
     connection: settings.EVENTHUB_CONNECTION,
     eventHubName: settings.LIVENESS_EVENTHUB_NAME,
     checkpoints,
-    maxBatchSize: options.maxBatchSize ?? 1000,
+    maxBatchSize: options.maxBatchSize ?? HOST_EVENT_HUBS.maxEventBatchSize,
+    prefetchCount: options.prefetchCount ?? HOST_EVENT_HUBS.prefetchCount,
     maxWaitTimeInSeconds: options.maxWaitTimeInSeconds ?? 1,
     maxRetryMs: 30_000,
     ...(options.ownershipRenewalMs ? { ownershipRenewalMs: options.ownershipRenewalMs } : {}),

@@ -15,6 +15,7 @@ async function main(): Promise<void> {
   log(
     `Cosmos DB        : ${stack.cosmosEndpoint}${settings.COSMOS_ENDPOINT ? '' : `   (embedded stand-in, data in ${settings.DATA_DIR}/cosmos)`}`,
   );
+  log(`Dashboard        : ${stack.httpUrl}/ui/   (sign in with the service connection string)`);
   log(`Device endpoint  : ${stack.httpsUrl}/devices/{id}/messages/events`);
   log(
     `Event Hubs       : hubs '${settings.LIVENESS_EVENTHUB_NAME}' and '${settings.ALERTS_EVENTHUB_NAME}'${settings.EVENTHUB_CONNECTION ? '' : `   (embedded stand-in, data in ${settings.DATA_DIR}/eventhubs)`}`,

@@ -38,6 +38,12 @@ export interface StoredAlert extends LivenessAlert {
   id: string;
 }
 
+/** Which alerts a listing shows: oldest first by default; one device's only when named. */
+export interface AlertFilter {
+  newestFirst?: boolean;
+  deviceId?: string;
+}
+
 export interface PipelineProgress {
   /** Event Hubs partition (or channel) this progress is for. */
   source: string;
@@ -62,7 +68,11 @@ export interface LivenessStore {
     pageSize: number,
     continuationToken?: string,
   ): Promise<Page<LivenessRecord>>;
-  listAlerts(pageSize: number, continuationToken?: string): Promise<Page<StoredAlert>>;
+  listAlerts(
+    pageSize: number,
+    continuationToken?: string,
+    filter?: AlertFilter,
+  ): Promise<Page<StoredAlert>>;
   /**
    * Alerts recorded but not yet published (each alert is recorded with a pending mark in the
    * same transaction), oldest first, at most `limit`.

@@ -94,6 +94,15 @@ describe('liveness end to end: registry → lifecycle stream → map → sweep �
       { connectionState: 'Connected', lastActivityTime: '2026-01-01T00:05:00.000Z' },
     ]);
     expect(alerts[1]).toMatchObject({ deviceId: 'e2e-1', outageSeconds: 240 });
+    // Newest first, one device's, a page of one; bad options are 400s that say what to fix.
+    const newest = await call('GET', '/liveness/alerts?order=newest&deviceId=e2e-1&top=1');
+    expect(newest.json).toEqual([alerts[1]]);
+    expect(newest.headers.get('x-ms-continuation')).toBeTruthy();
+    expect((await call('GET', '/liveness/alerts?deviceId=nobody')).json).toEqual([]);
+    const badOrder = await call('GET', '/liveness/alerts?order=sideways');
+    expect(badOrder.status).toBe(400);
+    expect(JSON.stringify(badOrder.json)).toContain('order must be oldest or newest');
+    expect((await call('GET', '/liveness/alerts?top=0')).status).toBe(400);
     const summary = (await call('GET', '/liveness/summary')).json;
     expect(summary).toMatchObject({
       counts: { online: 1, silent: 0, neverSeen: 0 },

@@ -54,6 +54,7 @@ describe('the local Event Hubs trigger', () => {
       consumerGroup: '$Default',
       checkpoints: container,
       maxBatchSize: 100,
+      prefetchCount: 300,
       maxWaitTimeInSeconds: 0.2,
       maxRetryMs: 200,
       ownershipRenewalMs: 500,

@@ -6,6 +6,10 @@ import { ROOT } from './compiledBuild';
 
 export interface ServiceProcess {
   url: string;
+  /** What `npm start` printed: the HTTPS endpoint and the connection strings. */
+  httpsUrl: string;
+  serviceConnectionString: string;
+  storageConnectionString: string;
   child: ChildProcess;
   /** What it printed so far (stdout and stderr), for a failing test's message. */
   output(): string;
@@ -47,13 +51,19 @@ export async function startServiceProcess(
   });
   const exited = waitForExit(child);
   const lines: string[] = [];
+  const printed = (label: string) =>
+    lines.map((l) => l.startsWith(label) && l.slice(l.indexOf(':') + 1).trim()).find(Boolean) || '';
   const ready = new Promise<{ url: string; key: string }>((resolve, reject) => {
     let url: string | undefined;
     const onLine = (line: string) => {
       lines.push(line);
       url ??= /^Registry \(HTTP\)\s*: (\S+)/.exec(line)?.[1];
-      const key = /SharedAccessKey=([^;\s]+)/.exec(line)?.[1];
-      if (url && key && line.startsWith('Service connection string')) resolve({ url, key });
+      // The storage line follows the service's: resolve once both are in.
+      if (url && line.startsWith('Storage connection string'))
+        resolve({
+          url,
+          key: /SharedAccessKey=([^;\s]+)/.exec(printed('Service connection string'))?.[1] ?? '',
+        });
     };
     forwardLines(child.stdout, onLine);
     forwardLines(child.stderr, (l) => lines.push(l));
@@ -103,6 +113,9 @@ export async function startServiceProcess(
   };
   return {
     url,
+    httpsUrl: /^(\S+)/.exec(printed('Registry (HTTPS)'))?.[1] ?? '',
+    serviceConnectionString: printed('Service connection string'),
+    storageConnectionString: printed('Storage connection string'),
     child,
     output: () => lines.join('\n'),
     exited,

@@ -72,3 +72,19 @@ describe('compileRoute', () => {
     expect(device(split('device%73/d1'))).toBeNull();
   });
 });
+
+describe('compileRoute with a catch-all', () => {
+  const files = compileRoute('ui/{*path}');
+
+  it('takes the remaining segments, none included', () => {
+    expect(files(['ui'])).toEqual({ path: '' });
+    expect(files(['ui', ''])).toEqual({ path: '' });
+    expect(files(split('ui/js/app.js'))).toEqual({ path: 'js/app.js' });
+    expect(files(split('ui/a%20b.css'))).toEqual({ path: 'a b.css' });
+  });
+
+  it('still needs its literal prefix', () => {
+    expect(files(['devices'])).toBeNull();
+    expect(files([])).toBeNull();
+  });
+});

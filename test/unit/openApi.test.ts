@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RegistryServices } from '../../src/composition/RegistryServices';
-import { openApiDocument } from '../../src/http/openapi/openApiDocument';
+import { documentedPath, openApiDocument } from '../../src/http/openapi/openApiDocument';
 import { ROUTE_DOCS } from '../../src/http/openapi/routeDocs';
 import { routes } from '../../src/http/routes';
 
@@ -13,7 +13,7 @@ const document = openApiDocument(table) as {
 describe('the OpenAPI document', () => {
   it('describes every route the route table serves, and nothing else', () => {
     const served = table
-      .flatMap((r) => r.methods.map((m) => `${m.toLowerCase()} /${r.route}`))
+      .flatMap((r) => r.methods.map((m) => `${m.toLowerCase()} /${documentedPath(r.route)}`))
       .sort();
     const documented = Object.entries(document.paths)
       .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`))

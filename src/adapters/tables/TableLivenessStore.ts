@@ -5,6 +5,7 @@ import type { LivenessAlert } from '../../domain/liveness/LivenessAlert';
 import type { LivenessRecord, LivenessState } from '../../domain/liveness/LivenessRecord';
 import {
   refKey,
+  type AlertFilter,
   type DueEntry,
   type IdentityRef,
   type LivenessStore,
@@ -261,8 +262,14 @@ export class TableLivenessStore implements LivenessStore {
     return all.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
   }
 
-  async listAlerts(pageSize: number, continuationToken?: string): Promise<Page<StoredAlert>> {
-    const all = await this.alertRows('a');
+  async listAlerts(
+    pageSize: number,
+    continuationToken?: string,
+    filter: AlertFilter = {},
+  ): Promise<Page<StoredAlert>> {
+    let all = await this.alertRows('a');
+    if (filter.deviceId !== undefined) all = all.filter((a) => a.deviceId === filter.deviceId);
+    if (filter.newestFirst) all.reverse();
     const start =
       continuationToken === undefined ? 0 : Number(decodeToken(continuationToken)?.i ?? 0);
     const items = all.slice(start, start + pageSize);

@@ -151,9 +151,23 @@ export const livenessSummary: ServiceHandler = async (_request, { liveness }) =>
 };
 
 export const listAlerts: ServiceHandler = async (request, { liveness }) => {
+  const order = request.query.get('order') ?? 'oldest';
+  if (order !== 'oldest' && order !== 'newest')
+    throw new RegistryError(
+      'ArgumentInvalid',
+      `order must be oldest or newest, not '${order.slice(0, 40)}'`,
+    );
+  const top = Number(request.query.get('top') ?? '100');
+  if (!Number.isInteger(top) || top < 1 || top > 1000)
+    throw new RegistryError('ArgumentInvalid', 'top must be a whole number from 1 to 1000');
+  const deviceId = request.query.get('deviceId');
   const page = await liveness.store.listAlerts(
-    100,
+    top,
     request.headers.get('x-ms-continuation') || undefined,
+    {
+      newestFirst: order === 'newest',
+      ...(deviceId === null ? {} : { deviceId: assertDeviceId(deviceId) }),
+    },
   );
   return jsonResponse(
     200,

@@ -14,6 +14,9 @@ const COMMON: ErrorCode[] = [
   'ServiceUnavailable',
 ];
 
+/** OpenAPI has no catch-all parameter: `{*path}` is documented as `{path}`. */
+export const documentedPath = (route: string): string => route.replace(/\{\*(\w+)\}/g, '{$1}');
+
 /**
  * The OpenAPI 3.1 description of the route table, from the zod schemas the handlers validate
  * with and the reply schemas: every route, its body, its success and its errors.
@@ -30,7 +33,7 @@ export function openApiDocument(table: readonly HttpRoute[]): Record<string, unk
   for (const route of table) {
     const doc = ROUTE_DOCS[route.name];
     if (!doc) throw new Error(`Route '${route.name}' has no OpenAPI description`);
-    const names = [...route.route.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+    const names = [...route.route.matchAll(/\{\*?(\w+)\}/g)].map((m) => m[1] as string);
     const params = names.length
       ? z.object(Object.fromEntries(names.map((n) => [n, z.string()])))
       : undefined;
@@ -41,7 +44,7 @@ export function openApiDocument(table: readonly HttpRoute[]): Record<string, unk
     for (const method of route.methods)
       registry.registerPath({
         method: method.toLowerCase() as 'get',
-        path: `/${route.route}`,
+        path: `/${documentedPath(route.route)}`,
         operationId: route.methods.length > 1 ? `${route.name}${method}` : route.name,
         summary: doc.summary,
         security: doc.anonymous ? [] : [{ sas: [] }],
@@ -54,6 +57,9 @@ export function openApiDocument(table: readonly HttpRoute[]): Record<string, unk
           [status]: {
             description: 'Success',
             ...(reply ? { content: { 'application/json': { schema: reply } } } : {}),
+            ...(doc.contentType
+              ? { content: { [doc.contentType]: { schema: { type: 'string' } } } }
+              : {}),
           },
           ...Object.fromEntries(
             [...errors].map(([code, names]) => [

@@ -32,6 +32,8 @@ export interface RouteDoc {
   errors: ErrorCode[];
   /** No SAS token needed. */
   anonymous?: boolean;
+  /** The success reply's media type when it is not JSON. */
+  contentType?: string;
 }
 
 const id: ErrorCode[] = ['ArgumentInvalid'];
@@ -223,6 +225,14 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     success: [200, zod.record(zod.string(), zod.unknown())],
     errors: [],
     anonymous: true,
+  },
+  dashboard: {
+    summary:
+      'The operators’ dashboard: its static files (the page reads through this API with the operator’s token)',
+    success: [200, null],
+    errors: ['NotFound'],
+    anonymous: true,
+    contentType: 'text/html',
   },
   health: {
     summary: 'Liveness probe: the process answers, and its stores are reachable',
