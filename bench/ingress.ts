@@ -1,12 +1,15 @@
 /**
- * bench:ingress — device messages through the device endpoint (64 concurrent devices, HTTP,
+ * bench:ingress — device messages through the device endpoint (64 concurrent devices, HTTPS,
  * keep-alive) into the liveness map: through the Event Hubs stand-in over AMQP and the local
  * Event Hubs trigger (the product's path), next to the in-process channel the embedded stack
  * used before, and to messages published straight to that channel. Every path is measured to
- * a drained map, through the same liveness ingest.
+ * a drained map, through the same liveness ingest. The floor: the same load generator and TLS
+ * against a bare HTTPS server that answers 204. The load generator is a process of its own.
  */
-import { createServer } from 'node:http';
-import { cpus } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:https';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   createRegistryServices,
   type RegistryRuntime,
@@ -25,8 +28,13 @@ import { systemClock } from '../src/ports/Clock';
 import { channelTransport, InProcessEventChannel } from './support/InProcessEventChannel';
 import { benchPolicies } from './support/benchPolicies';
 import { waitFor } from './support/waitFor';
+import { loadOrCreateCertificate } from '../src/local/loadOrCreateCertificate';
+import type { LoadJob, LoadResult } from './support/deviceLoad';
+import { runChild, startChildServer } from './support/runChild';
 
 const DEVICES = 64;
+/** Issue 14's goal: the endpoint accepts at least this share of the bare server's messages/s. */
+const FLOOR_TARGET = 0.7;
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const CACHE_SECONDS = 60;
 const pct = (sorted: number[], p: number) =>
@@ -125,6 +133,9 @@ async function main(): Promise<void> {
 
   const servers: ReturnType<typeof createServer>[] = [];
   const paths: Path[] = [];
+  const tlsDir = await mkdtemp(join(tmpdir(), 'bench-ingress-'));
+  const tls = await loadOrCreateCertificate(tlsDir);
+  const floorServer = await startChildServer('bareHttpsServer', { key: tls.key, cert: tls.cert });
   try {
     const results: [string, Run][] = [];
     for (const [label, make] of [
@@ -134,7 +145,7 @@ async function main(): Promise<void> {
       const path = await make();
       paths.push(path);
       const server = createServer(
-        { keepAlive: true },
+        { key: tls.key, cert: tls.cert, keepAlive: true },
         new LocalFunctionHost(
           routes(() => Promise.resolve(path.runtime.services)),
           silentLogger,
@@ -142,12 +153,26 @@ async function main(): Promise<void> {
       );
       servers.push(server);
       const port = await listen(server, 0, '127.0.0.1', 'bench host');
-      results.push([label, await endpointRun(path, port)]);
+      results.push([label, await endpointRun(path, port, tls.cert)]);
     }
+
+    // The floor: the same load generator, devices and TLS against a bare server answering 204.
+    const perDevice = Math.ceil(MESSAGES / DEVICES);
+    const floorDevices = Array.from({ length: DEVICES }, (_, i) => ({
+      id: `bench-${i}`,
+      token: 'SharedAccessSignature sr=x&sig=y&se=1',
+    }));
+    const floorJob: LoadJob = {
+      port: floorServer.port,
+      ca: tls.cert,
+      devices: floorDevices,
+      perDevice,
+    };
+    await runChild<LoadResult>('deviceLoad', { ...floorJob, perDevice: 1 });
+    const floor = await runChild<LoadResult>('deviceLoad', floorJob);
 
     // Straight to the channel: no HTTP, no authentication, no broker.
     const c = channel!;
-    const perDevice = Math.ceil(MESSAGES / DEVICES);
     c.pause();
     const started = performance.now();
     for (let d = 0; d < DEVICES; d++) {
@@ -175,10 +200,12 @@ async function main(): Promise<void> {
 
     const [amqpRun, channelRun] = results.map(([, r]) => r) as [Run, Run];
     const rate = (r: Run) => r.sent / r.seconds;
+    const floorSorted = [...floor.latencies].sort((a, b) => a - b);
+    const floorRatio = amqpRun.sent / amqpRun.sentSeconds / (floor.sent / floor.seconds);
     const counts = await paths[0]!.runtime.services.liveness.store.countByState();
     console.log(
       [
-        `Machine: ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), Node ${process.version}. Host, ingest, Cosmos stand-in, Azurite and the Event Hubs stand-in on this machine; plain HTTP with keep-alive (TLS left out).`,
+        `Machine: ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), Node ${process.version}. Host, ingest, Cosmos stand-in, Azurite and the Event Hubs stand-in on this machine; HTTPS with keep-alive; the load generator in a process of its own.`,
         '',
         `### ${sent.toLocaleString('en')} heartbeats from ${DEVICES} concurrent devices`,
         '',
@@ -189,23 +216,27 @@ async function main(): Promise<void> {
           return `| ${label} | ${Math.round(rate(r))} | ${Math.round(r.sent / r.sentSeconds)} | ${r.drainSeconds.toFixed(2)} | ${pct(sorted, 50).toFixed(2)} | ${pct(sorted, 99).toFixed(2)} | ${r.errors} |`;
         }),
         `| straight to the in-process channel | ${Math.round(directRate)} | ${Math.round(sent / publishSeconds)} | ${(directSeconds - publishSeconds).toFixed(2)} | | | |`,
+        `| floor: bare HTTPS server answering 204 | | ${Math.round(floor.sent / floor.seconds)} | | ${pct(floorSorted, 50).toFixed(2)} | ${pct(floorSorted, 99).toFixed(2)} | ${floor.errors} |`,
         '',
+        `Endpoint (AMQP path) / bare HTTPS server, messages accepted per second: ${floorRatio.toFixed(2)} (goal ≥ ${FLOOR_TARGET}: ${floorRatio >= FLOOR_TARGET ? 'met' : 'missed'}).`,
         `Ratio AMQP path / in-process channel path: ${(rate(amqpRun) / rate(channelRun)).toFixed(2)}.`,
         `Ratio AMQP path / straight to the channel: ${(rate(amqpRun) / directRate).toFixed(2)} (before: endpoint / channel ${(rate(channelRun) / directRate).toFixed(2)}).`,
         `Registry reads during the AMQP run: ${amqpRun.reads} (${((amqpRun.reads / sent) * 1000).toFixed(2)} per 1,000 messages); bound: at most one per device per ${CACHE_SECONDS} s cache period = ${DEVICES * Math.ceil(amqpRun.seconds / CACHE_SECONDS)} (${amqpRun.reads <= DEVICES * Math.ceil(amqpRun.seconds / CACHE_SECONDS) ? 'PASS' : 'MISS'}).`,
         `Map of the AMQP path after its run: ${counts.online} online, ${counts.neverSeen} never seen, ${counts.silent} silent.`,
       ].join('\n'),
     );
-    if (amqpRun.errors + channelRun.errors > 0) process.exitCode = 1;
+    if (amqpRun.errors + channelRun.errors + floor.errors > 0) process.exitCode = 1;
   } finally {
     for (const server of servers) await close(server);
+    await floorServer.stop();
+    await rm(tlsDir, { recursive: true, force: true });
     for (const path of paths) await path.close();
     await Promise.all([cosmos.stop(), azurite.stop(), hubs.stop()]);
     clearTimeout(hardStop);
   }
 }
 
-async function endpointRun(path: Path, port: number): Promise<Run> {
+async function endpointRun(path: Path, port: number, ca: string): Promise<Run> {
   const { runtime } = path;
   const devices = await Promise.all(
     Array.from({ length: DEVICES }, async (_, i) => {
@@ -220,25 +251,17 @@ async function endpointRun(path: Path, port: number): Promise<Run> {
   );
   const perDevice = Math.ceil(MESSAGES / DEVICES);
   // Warm-up: one message per device (fills the credential cache, as at any start).
-  await Promise.all(devices.map((d) => post(port, d.id, d.token)));
+  const job: LoadJob = { port, ca, devices, perDevice };
+  await runChild<LoadResult>('deviceLoad', { ...job, perDevice: 1 });
   await path.drained();
 
   await path.hold();
   const readsBefore = runtime.credentials.stats.registryReads;
-  const latencies: number[] = [];
-  let errors = 0;
   const started = performance.now();
-  await Promise.all(
-    devices.map(async (d) => {
-      for (let k = 0; k < perDevice; k++) {
-        const t = performance.now();
-        const status = await post(port, d.id, d.token);
-        latencies.push(performance.now() - t);
-        if (status !== 204) errors++;
-      }
-    }),
-  );
-  const sentSeconds = (performance.now() - started) / 1000;
+  const load = await runChild<LoadResult>('deviceLoad', job);
+  const { latencies, errors } = load;
+  if (load.firstError) console.error(`endpoint: ${load.firstError}`);
+  const sentSeconds = load.seconds;
   const drainStart = performance.now();
   await path.release();
   await path.drained();
@@ -251,23 +274,6 @@ async function endpointRun(path: Path, port: number): Promise<Run> {
     errors,
     reads: runtime.credentials.stats.registryReads - readsBefore,
   };
-}
-
-async function post(port: number, deviceId: string, token: string): Promise<number> {
-  const res = await fetch(
-    `http://localhost:${port}/devices/${deviceId}/messages/events?api-version=2021-04-12`,
-    {
-      method: 'POST',
-      headers: {
-        authorization: token,
-        'iothub-app-messageType': 'heartbeat',
-        'content-type': 'application/json',
-      },
-      body: '{"t":21}',
-    },
-  );
-  await res.arrayBuffer();
-  return res.status;
 }
 
 main().catch((error: unknown) => {

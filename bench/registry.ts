@@ -36,7 +36,7 @@ import { newGenerationId } from '../src/domain/identity/newGenerationId';
 import { generateKey } from '../src/domain/identity/resolveAuthentication';
 import { startCosmosStandIn } from '../standins/cosmos/startCosmosStandIn';
 import { startBenchHost, type Host } from './support/startBenchHost';
-import { startHttpFloor } from './support/startHttpFloor';
+import { startChildServer } from './support/runChild';
 
 const API_VERSION = '2021-04-12';
 const DIRECT_CONTAINER = 'bench-direct';
@@ -554,12 +554,12 @@ async function main(): Promise<number> {
     });
 
     console.log('Starting the HTTP floor (a bare node:http server)...');
-    const httpFloor = await startHttpFloor();
+    const httpFloor = await startChildServer('httpFloorServer', {});
     stops.push(() => httpFloor.stop());
 
     const api = apiDriver(host.url, host.ownerKey);
     const direct = directDriver(container);
-    const floorPath = apiDriver(httpFloor.url, host.ownerKey);
+    const floorPath = apiDriver(`http://127.0.0.1:${httpFloor.port}`, host.ownerKey);
     const drivers: Record<PathName, Driver> = { api, direct, floor: floorPath };
     const run = `b${Date.now().toString(36)}`;
 

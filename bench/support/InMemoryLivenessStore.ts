@@ -1,5 +1,9 @@
 import type { LivenessAlert } from '../../src/domain/liveness/LivenessAlert';
-import type { LivenessRecord, LivenessState } from '../../src/domain/liveness/LivenessRecord';
+import {
+  indexDeadline,
+  type LivenessRecord,
+  type LivenessState,
+} from '../../src/domain/liveness/LivenessRecord';
 import {
   refKey,
   type DueEntry,
@@ -63,9 +67,10 @@ export class InMemoryLivenessStore implements LivenessStore {
         lost.push(w.ref);
         continue;
       }
-      if (w.indexedDeadline !== (w.record?.deadline ?? null)) {
+      const filed = w.record ? indexDeadline(w.record) : null;
+      if (w.indexedDeadline !== filed) {
         if (w.indexedDeadline !== null) this.unfile(w.indexedDeadline, key);
-        if (w.record?.deadline) this.file(w.record.deadline, key);
+        if (filed !== null) this.file(filed, key);
       }
       if (w.record === null) {
         if (current && w.etag !== null) {

@@ -12,6 +12,8 @@ export class View extends HTMLElement {
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   timer;
   loading = false;
+  /** A redraw asked for while one was under way: it runs right after, so the latest ask wins. */
+  again = false;
   /** What `load()` draws goes here; `frame()` (drawn once) sits above it. */
   body = document.createElement('div');
 
@@ -36,7 +38,11 @@ export class View extends HTMLElement {
   /** Redraws now, then again after `refreshMs` while connected. */
   async refresh() {
     clearTimeout(this.timer);
-    if (!this.api || this.loading) return;
+    if (!this.api) return;
+    if (this.loading) {
+      this.again = true;
+      return;
+    }
     this.loading = true;
     try {
       const nodes = await this.load(this.api);
@@ -52,7 +58,10 @@ export class View extends HTMLElement {
       this.loading = false;
       this.setAttribute('data-loaded', String(Date.now()));
     }
-    if (this.isConnected && this.refreshMs > 0)
+    if (this.again) {
+      this.again = false;
+      void this.refresh();
+    } else if (this.isConnected && this.refreshMs > 0)
       this.timer = setTimeout(() => void this.refresh(), this.refreshMs);
   }
 

@@ -121,8 +121,12 @@ describe('the dashboard, in Chromium, against npm start', () => {
     const primaryKey: string = device.json.authentication.symmetricKey.primaryKey;
 
     await page.goto(`${service.url}/ui/#/devices`);
+    // Each search shows the query it ran: wait for it, not for rows an earlier one drew.
+    const ran = (text: string) =>
+      page.locator('device-search p.muted code', { hasText: text }).waitFor();
     await page.fill('device-search input[name=text]', 'ui-');
     await page.click('device-search button[type=submit]');
+    await ran("STARTSWITH(deviceId, 'ui-')");
     const results = page.getByTestId('search-results');
     await results.locator('tr', { hasText: 'ui-002' }).waitFor();
     expect(await results.locator('tbody tr').count()).toBe(3);
@@ -130,6 +134,7 @@ describe('the dashboard, in Chromium, against npm start', () => {
     await page.selectOption('device-search select[name=mode]', 'tag');
     await page.fill('device-search input[name=text]', 'site=plant-1');
     await page.click('device-search button[type=submit]');
+    await ran("tags.site = 'plant-1'");
     await expect
       .poll(() => results.locator('tbody tr').allInnerTexts())
       .toEqual([expect.stringContaining('ui-001')]);
@@ -140,6 +145,7 @@ describe('the dashboard, in Chromium, against npm start', () => {
     await page.fill('device-search input[name=text]', 'ui-000');
     await page.selectOption('device-search select[name=mode]', 'prefix');
     await page.click('device-search button[type=submit]');
+    await ran("STARTSWITH(deviceId, 'ui-000')");
     await results.getByRole('link', { name: 'ui-000' }).click();
     await page.getByTestId('device-title').filter({ hasText: 'ui-000' }).waitFor();
     await page.getByTestId('liveness-state').filter({ hasText: 'silent' }).waitFor();

@@ -2,7 +2,11 @@ import { odata, RestError, TableClient, type TransactionAction } from '@azure/da
 import { z } from 'zod';
 import { RegistryError } from '../../domain/errors/RegistryError';
 import type { LivenessAlert } from '../../domain/liveness/LivenessAlert';
-import type { LivenessRecord, LivenessState } from '../../domain/liveness/LivenessRecord';
+import {
+  indexDeadline,
+  type LivenessRecord,
+  type LivenessState,
+} from '../../domain/liveness/LivenessRecord';
 import {
   refKey,
   type AlertFilter,
@@ -354,14 +358,15 @@ export class TableLivenessStore implements LivenessStore {
     actions.push(
       w.etag === null ? ['create', entity] : ['update', entity, 'Replace', { etag: w.etag }],
     );
-    if (w.indexedDeadline !== record.deadline) {
+    const filed = indexDeadline(record);
+    if (w.indexedDeadline !== filed) {
       if (w.indexedDeadline !== null)
         actions.push([
           'delete',
           { partitionKey: pk, rowKey: this.keys.due(w.ref, w.indexedDeadline) },
         ]);
-      if (record.deadline !== null) {
-        const deadline = record.deadline;
+      if (filed !== null) {
+        const deadline = filed;
         actions.push([
           'upsert',
           {

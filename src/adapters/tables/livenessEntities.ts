@@ -24,6 +24,7 @@ export const livenessRecordSchema = z.object({
   configuredIntervalSeconds: z.number().nullable(),
   configuredGraceFactor: z.number().nullable(),
   deadline: iso.nullable(),
+  filedDeadline: iso.nullable().optional(),
 }) satisfies z.ZodType<LivenessRecord>;
 
 export const storedAlertSchema = z.object({

@@ -1,6 +1,10 @@
 import { applyLivenessEvents } from '../../domain/liveness/applyLivenessEvents';
 import type { LivenessEvent } from '../../domain/liveness/LivenessEvent';
-import type { LivenessPolicy } from '../../domain/liveness/LivenessRecord';
+import {
+  indexDeadline,
+  withIndexRow,
+  type LivenessPolicy,
+} from '../../domain/liveness/LivenessRecord';
 import { parseLivenessEvent, type RawEvent } from '../../domain/liveness/parseLivenessEvent';
 import {
   refKey,
@@ -81,17 +85,19 @@ export class LivenessIngest {
       const records = new Map<string, LivenessWrite['record']>();
       for (const { ref, events } of pending) {
         const stored = current.get(refKey(ref));
-        const { next, alerts: raised } = applyLivenessEvents(
+        const { next: applied, alerts: raised } = applyLivenessEvents(
           stored?.record ?? null,
           events,
           this.policy,
         );
-        if (next === undefined) continue;
+        if (applied === undefined) continue;
+        const next =
+          applied === null ? null : withIndexRow(stored?.record ?? null, applied, this.policy);
         planned.push({
           ref,
           record: next,
           etag: stored?.etag ?? null,
-          indexedDeadline: stored?.record.deadline ?? null,
+          indexedDeadline: stored ? indexDeadline(stored.record) : null,
           alerts: raised,
         });
         records.set(refKey(ref), next);

@@ -1,5 +1,9 @@
 import type { LivenessAlert } from '../../domain/liveness/LivenessAlert';
-import { withDeadline, type LivenessPolicy } from '../../domain/liveness/LivenessRecord';
+import {
+  indexDeadline,
+  withDeadline,
+  type LivenessPolicy,
+} from '../../domain/liveness/LivenessRecord';
 import { refKey, type LivenessStore, type LivenessWrite } from '../../ports/LivenessStore';
 import type { AlertRelay } from './AlertRelay';
 import type { Logger } from '../../ports/Logger';
@@ -10,6 +14,8 @@ export interface SweepResult {
   silenced: number;
   held: number;
   repaired: number;
+  /** Index rows that came up before their entry's deadline (it heartbeated since): moved to it. */
+  refiled: number;
   purged: number;
   lost: number;
   current: boolean;
@@ -50,6 +56,7 @@ export class LivenessSweep {
       silenced: 0,
       held: 0,
       repaired: 0,
+      refiled: 0,
       purged: 0,
       lost: 0,
       current: status.current,
@@ -59,7 +66,7 @@ export class LivenessSweep {
     for (const entry of due) {
       const ref = { deviceId: entry.deviceId, moduleId: entry.moduleId };
       const found = stored.get(refKey(ref));
-      if (!found || found.record.deadline !== entry.deadline) {
+      if (!found || indexDeadline(found.record) !== entry.deadline) {
         // An index row its entry no longer points at: drop just the row.
         writes.push({ ref, record: null, etag: null, indexedDeadline: entry.deadline, alerts: [] });
         result.repaired++;
@@ -75,6 +82,22 @@ export class LivenessSweep {
           alerts: [],
         });
         result.purged++;
+      } else if (
+        r.state === 'online' &&
+        r.enabled &&
+        r.deadline !== null &&
+        r.deadline > now.toISOString()
+      ) {
+        // Filed early (the ingest leaves a row in place between heartbeats): not due yet.
+        const { filedDeadline: _filed, ...atDeadline } = r;
+        writes.push({
+          ref,
+          record: atDeadline,
+          etag: found.etag,
+          indexedDeadline: entry.deadline,
+          alerts: [],
+        });
+        result.refiled++;
       } else if (r.state === 'online' && r.enabled) {
         if (!status.current) {
           result.held++;
@@ -85,12 +108,18 @@ export class LivenessSweep {
           deviceId: r.deviceId,
           moduleId: r.moduleId,
           generationId: r.generationId,
-          at: entry.deadline,
+          at: r.deadline ?? entry.deadline,
           lastSeen: r.lastSeen,
         };
+        const { filedDeadline: _filed, ...unfiled } = r;
         writes.push({
           ref,
-          record: { ...r, state: 'silent', stateSince: entry.deadline, deadline: null },
+          record: {
+            ...unfiled,
+            state: 'silent',
+            stateSince: r.deadline ?? entry.deadline,
+            deadline: null,
+          },
           etag: found.etag,
           indexedDeadline: entry.deadline,
           alerts: [alert],

@@ -32,6 +32,11 @@ export interface LivenessRecord {
   configuredGraceFactor: number | null;
   /** When an online, enabled identity becomes silent; null otherwise. */
   deadline: string | null;
+  /**
+   * Where its deadline index row is, when earlier than `deadline` (see `withIndexRow`); absent
+   * when the row is at the deadline.
+   */
+  filedDeadline?: string | null;
 }
 
 export interface LivenessPolicy {
@@ -79,4 +84,36 @@ export function withDeadline(r: LivenessRecord, policy: LivenessPolicy): Livenes
     ...r,
     deadline: new Date(Date.parse(from) + intervalSeconds * graceFactor * 1000).toISOString(),
   };
+}
+
+/**
+ * Where an entry's deadline index row is: never later than its deadline (a row later than the
+ * deadline would flag a silent identity late), and none without a deadline.
+ */
+export function indexDeadline(r: LivenessRecord): string | null {
+  if (r.deadline === null) return null;
+  return r.filedDeadline && r.filedDeadline < r.deadline ? r.filedDeadline : r.deadline;
+}
+
+/**
+ * Decides where `next`'s index row goes after a write. The row stays where `stored` has it when
+ * that is not later than the new deadline and the next heartbeat is due before the row comes
+ * up; otherwise it moves to the deadline. A device heartbeating on schedule then moves its row
+ * every other heartbeat or less, not at each one; a row that comes up early (the device went
+ * quiet) is moved to the deadline by the sweep, so a silent identity is flagged at its deadline
+ * exactly as before.
+ */
+export function withIndexRow(
+  stored: LivenessRecord | null,
+  next: LivenessRecord,
+  policy: LivenessPolicy,
+): LivenessRecord {
+  const { filedDeadline: _filed, ...atDeadline } = next;
+  const current = stored ? indexDeadline(stored) : null;
+  if (current === null || next.deadline === null || current > next.deadline) return atDeadline;
+  const { intervalSeconds, graceFactor } = effectiveInterval(next, policy);
+  const nextHeartbeatDue = Date.parse(next.deadline) - (graceFactor - 1) * intervalSeconds * 1000;
+  return Date.parse(current) > nextHeartbeatDue
+    ? { ...atDeadline, filedDeadline: current }
+    : atDeadline;
 }

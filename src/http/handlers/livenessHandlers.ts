@@ -3,6 +3,7 @@ import { RegistryError } from '../../domain/errors/RegistryError';
 import { assertDeviceId, assertModuleId } from '../../domain/identity/identityId';
 import {
   effectiveInterval,
+  indexDeadline,
   withDeadline,
   type LivenessRecord,
 } from '../../domain/liveness/LivenessRecord';
@@ -98,7 +99,7 @@ export const putLiveness: ServiceHandler = async (request, { liveness, devices }
         ref,
         record: next,
         etag: found?.etag ?? null,
-        indexedDeadline: found?.record.deadline ?? null,
+        indexedDeadline: found ? indexDeadline(found.record) : null,
         alerts: [],
       },
     ]);
