@@ -9,6 +9,11 @@
  *
  * The stand-ins and the seeding live in this process; every measured path runs in a fresh child
  * process of its own, so its peak RSS is that path's alone. Prints markdown; exits by itself.
+ *
+ * Environment (all optional): BENCH_DEVICES (default 100000), BENCH_PAGE_SIZE (export page,
+ * default 2000), BENCH_HEAP_MB (each path's V8 old-generation budget, default 192),
+ * BENCH_CHILD_NODE_OPTIONS (more node flags for the measured processes, e.g. --trace-gc),
+ * BENCH_MEMORY_DETAIL=1 (print heap and external memory at each path's peak on stderr).
  */
 import { BlobServiceClient, ContainerSASPermissions } from '@azure/storage-blob';
 import { CosmosClient } from '@azure/cosmos';
