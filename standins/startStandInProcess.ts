@@ -4,13 +4,15 @@ import { join, resolve } from 'node:path';
 import { forwardLines, killAndWait, waitForExit } from '../src/local/childProcesses';
 
 const STARTUP_DEADLINE_MS = 30_000;
-const STOP_GRACE_MS = 5_000;
+const STOP_GRACE_MS = 4_000;
 const STDERR_TAIL_LINES = 20;
 
 type ChildMessage = { type: 'listening'; port: number } | { type: 'error'; message: string };
 
 export interface StandInProcess {
   port: number;
+  /** Resolves when the process is gone, whether stopped, killed or crashed. */
+  exited: Promise<void>;
   /** SIGTERM (the stand-in flushes and exits), SIGKILL after a grace period. */
   stop(): Promise<void>;
   /** SIGKILL, as a crash: nothing is flushed or closed. */
@@ -63,6 +65,7 @@ export async function startStandInProcess(
   let stopping: Promise<void> | undefined;
   return {
     port,
+    exited,
     stop: () => (stopping ??= killAndWait(child, exited, STOP_GRACE_MS)),
     kill: async () => {
       child.kill('SIGKILL');

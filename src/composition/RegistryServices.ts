@@ -13,6 +13,8 @@ import type { LivenessServices } from '../liveness/LivenessServices';
 import type { DeviceMessageIngress } from '../application/device/DeviceMessageIngress';
 import type { LifecycleRelay } from '../application/lifecycle/LifecycleRelay';
 import type { CatalogSync } from '../application/catalog/CatalogSync';
+import type { DependencyHealth } from '../application/health/DependencyHealth';
+import type { HealthCheck } from '../application/health/HealthCheck';
 
 /** What the HTTP edge needs, built once per process by the composition root. */
 export interface RegistryServices {
@@ -36,6 +38,10 @@ export interface RegistryServices {
   relay: LifecycleRelay;
   /** The reference lifecycle consumer: a device catalog kept equal to the registry. */
   catalog: CatalogSync;
+  /** Which dependencies answer, as the service's own calls find them. */
+  dependencies: DependencyHealth;
+  /** `/health`: each dependency probed. */
+  health: HealthCheck;
 }
 
 export type ServicesProvider = () => Promise<RegistryServices>;

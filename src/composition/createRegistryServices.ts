@@ -68,6 +68,9 @@ import type { PipelineProbe } from '../ports/PipelineProbe';
 import type { RegistryServices } from './RegistryServices';
 import type { RegistryStore } from '../ports/RegistryStore';
 import type { InvocationContext } from '@azure/functions';
+import { DependencyHealth } from '../application/health/DependencyHealth';
+import { HealthCheck } from '../application/health/HealthCheck';
+import { guardDependency } from './guardDependency';
 
 /** What carries the service's events: Event Hubs in the product, something else in a benchmark. */
 export interface EventTransport {
@@ -138,6 +141,12 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     );
   }
   const clock = env.clock ?? systemClock;
+  // Every adapter of a dependency goes through its guard: an outage is a 503, logged once.
+  const health = new DependencyHealth(logger, clock);
+  const cosmosGuard = <T extends object>(adapter: T) => guardDependency(adapter, 'cosmos', health);
+  const storageGuard = <T extends object>(adapter: T) =>
+    guardDependency(adapter, 'storage', health);
+  const hubsGuard = <T extends object>(adapter: T) => guardDependency(adapter, 'eventHubs', health);
   const cosmos = cosmosClient(connections.cosmos);
   const container = await ensureCosmosContainer(
     cosmos,
@@ -149,8 +158,8 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     'key' in connections.cosmos ? connections.cosmos.key : [...policies.values()][0]?.primaryKey;
   if (!sealSecret) throw new Error('No shared access policy is configured');
   const seal = continuationSeal(sealSecret);
-  const registryStore = new CosmosRegistryStore(container, seal);
-  const twinQueries = new CosmosTwinQueryStore(container, seal);
+  const registryStore = cosmosGuard(new CosmosRegistryStore(container, seal));
+  const twinQueries = cosmosGuard(new CosmosTwinQueryStore(container, seal));
 
   const jobsContainer = await ensureCosmosContainer(
     cosmos,
@@ -158,8 +167,8 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     settings.COSMOS_JOBS_CONTAINER,
     '/id',
   );
-  const jobStore = (env.decorate?.jobStore ?? ((s: JobStore) => s))(
-    new CosmosJobStore(jobsContainer),
+  const jobStore = cosmosGuard(
+    (env.decorate?.jobStore ?? ((s: JobStore) => s))(new CosmosJobStore(jobsContainer)),
   );
   const storage = storageClients(connections.storage);
   const queues = storage.queues;
@@ -171,9 +180,8 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   await ensureTable(livenessTable);
   const catalogTable = storage.table(settings.CATALOG_TABLE);
   await ensureTable(catalogTable);
-  const livenessStore = new TableLivenessStore(
-    livenessTable,
-    new LivenessKeys(settings.LIVENESS_PARTITIONS),
+  const livenessStore = storageGuard(
+    new TableLivenessStore(livenessTable, new LivenessKeys(settings.LIVENESS_PARTITIONS)),
   );
   const policy: LivenessPolicy = {
     defaultIntervalSeconds: settings.LIVENESS_DEFAULT_INTERVAL_SECONDS,
@@ -183,6 +191,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
 
   let alertPublisher = noAlertPublisher;
   let transport: EventTransport;
+  let hubsProbe: (() => Promise<void>) | undefined;
   // A transport delivers to the ingest built below; it only calls once events flow.
   const built: { liveness?: LivenessServices } = {};
   if (env.eventTransport) {
@@ -191,18 +200,20 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     );
   } else {
     const connection = connections.eventHubs!;
-    const lifecycleHub = new EventHubPublisher(
-      producerClient(connection, settings.LIVENESS_EVENTHUB_NAME),
-    );
+    const lifecycleProducer = producerClient(connection, settings.LIVENESS_EVENTHUB_NAME);
+    const lifecycleHub = new EventHubPublisher(lifecycleProducer);
+    hubsProbe = async () => {
+      await lifecycleProducer.getEventHubProperties({ abortSignal: AbortSignal.timeout(3_000) });
+    };
     const alertHub = new EventHubPublisher(
       producerClient(connection, settings.ALERTS_EVENTHUB_NAME),
     );
     const consumer = consumerClient(connection, '$Default', settings.LIVENESS_EVENTHUB_NAME);
-    alertPublisher = new EventHubAlertPublisher(alertHub);
+    alertPublisher = hubsGuard(new EventHubAlertPublisher(alertHub));
     transport = {
-      lifecycle: new EventHubLifecyclePublisher(lifecycleHub),
-      telemetry: new EventHubTelemetryPublisher(lifecycleHub),
-      probe: new EventHubPipelineProbe(consumer, livenessStore),
+      lifecycle: hubsGuard(new EventHubLifecyclePublisher(lifecycleHub)),
+      telemetry: hubsGuard(new EventHubTelemetryPublisher(lifecycleHub)),
+      probe: hubsGuard(new EventHubPipelineProbe(consumer, livenessStore)),
       close: async () => {
         await Promise.allSettled([lifecycleHub.close(), alertHub.close(), consumer.close()]);
       },
@@ -214,7 +225,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     transport.probe,
     settings.LIVENESS_MAX_PIPELINE_LAG_SECONDS,
   );
-  const mirror = new CosmosConnectionMirror(container);
+  const mirror = cosmosGuard(new CosmosConnectionMirror(container));
   const metrics = new OtelMetrics();
   const alertRelay = new AlertRelay(livenessStore, alertPublisher, logger, mirror);
   const liveness: LivenessServices = {
@@ -236,7 +247,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     settings.DEVICE_CREDENTIAL_CACHE_SECONDS * 1000,
   );
   const relay = new LifecycleRelay(
-    new CosmosLifecycleOutbox(container),
+    cosmosGuard(new CosmosLifecycleOutbox(container)),
     env.decorate?.lifecyclePublisher?.(publisher) ?? publisher,
     logger,
   );
@@ -251,9 +262,9 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   const devices = new DeviceRegistry(deps);
   const modules = new ModuleRegistry(deps);
   const bulk = new BulkRegistry(devices, modules, logger);
-  const queue = new StorageJobQueue(jobQueue);
+  const queue = storageGuard(new StorageJobQueue(jobQueue));
   const certificates = new CaCertificates(
-    new CosmosCaCertificateStore(container),
+    cosmosGuard(new CosmosCaCertificateStore(container)),
     clock,
     settings.DEVICE_CREDENTIAL_CACHE_SECONDS * 1000,
   );
@@ -319,7 +330,21 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
         clock,
       ),
       relay,
-      catalog: new CatalogSync(new TableDeviceCatalog(catalogTable)),
+      catalog: new CatalogSync(storageGuard(new TableDeviceCatalog(catalogTable))),
+      dependencies: health,
+      health: new HealthCheck(health, {
+        cosmos: cosmosGuard({
+          probe: async () => {
+            await container.read();
+          },
+        }).probe,
+        storage: storageGuard({
+          probe: async () => {
+            await jobQueue.getProperties();
+          },
+        }).probe,
+        ...(hubsProbe ? { eventHubs: hubsGuard({ probe: hubsProbe }).probe } : {}),
+      }),
     },
     catalogTable,
     credentials,

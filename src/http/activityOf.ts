@@ -1,3 +1,4 @@
+import { isRegistryError } from '../domain/errors/RegistryError';
 import type { IdentityRef } from '../ports/LivenessStore';
 import type { LivenessServices } from '../liveness/LivenessServices';
 import { NO_ACTIVITY, type ActivityView } from './identityJson';
@@ -26,7 +27,9 @@ export async function activityOf(
       },
     };
   } catch (error) {
-    liveness.logger.warn(`Liveness unavailable for a registry read: ${String(error)}`);
+    // An outage is logged once where it is found (guardDependency), not per read.
+    if (!(isRegistryError(error) && error.code === 'ServiceUnavailable'))
+      liveness.logger.warn(`Liveness unavailable for a registry read: ${String(error)}`);
     return { view: NO_ACTIVITY, generationId: null };
   }
 }

@@ -1,3 +1,6 @@
+import type { InvocationContext } from '@azure/functions';
+import { RETRY_AFTER_SECONDS } from '../application/health/DependencyHealth';
+import type { HealthReport } from '../application/health/HealthCheck';
 import type { ServicesProvider } from '../composition/RegistryServices';
 import { deviceRoutes } from './deviceRoutes';
 import { dashboardFiles } from './handlers/dashboardFiles';
@@ -5,6 +8,18 @@ import type { HttpRoute } from './HttpRoute';
 import { jsonResponse } from './jsonResponse';
 import { openApiDocument } from './openapi/openApiDocument';
 import { registryRoutes } from './registryRoutes';
+
+async function healthOf(
+  services: ServicesProvider,
+  context: InvocationContext,
+): Promise<HealthReport> {
+  try {
+    return await (await services()).health.check();
+  } catch (error) {
+    context.error('Health check failed: the service could not start', error);
+    return { ready: false, dependencies: [] };
+  }
+}
 
 /** The one route table: what `functions/` registers and what the local host mounts. */
 export const routes = (services: ServicesProvider): HttpRoute[] => {
@@ -22,15 +37,26 @@ export const routes = (services: ServicesProvider): HttpRoute[] => {
       name: 'health',
       methods: ['GET'],
       route: 'health',
-      // For probes: the process answers and its services (stores, hubs) could be built.
+      // Liveness for probes: 200 while the process answers, with each dependency's state.
       handler: async (_request, context) => {
-        try {
-          await services();
-          return jsonResponse(200, { status: 'ok' });
-        } catch (error) {
-          context.error('Health check failed', error);
-          return jsonResponse(503, { status: 'degraded' });
-        }
+        const report = await healthOf(services, context);
+        return jsonResponse(200, { status: report.ready ? 'ok' : 'degraded', ...report });
+      },
+    },
+    {
+      name: 'ready',
+      methods: ['GET'],
+      route: 'health/ready',
+      // Readiness: 503 while a dependency is down, so a balancer sends traffic elsewhere.
+      handler: async (_request, context) => {
+        const report = await healthOf(services, context);
+        return report.ready
+          ? jsonResponse(200, { status: 'ok', ...report })
+          : jsonResponse(
+              503,
+              { status: 'degraded', ...report },
+              { 'retry-after': String(RETRY_AFTER_SECONDS) },
+            );
       },
     },
     // The operators' dashboard: static files; it reads through the API above like any client.

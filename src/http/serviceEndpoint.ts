@@ -2,7 +2,8 @@ import type { HttpHandler, HttpRequest, HttpResponseInit } from '@azure/function
 import { performance } from 'node:perf_hooks';
 import { authorizeServiceRequest } from '../domain/auth/authorizeServiceRequest';
 import type { AccessRight } from '../domain/auth/SharedAccessPolicy';
-import { isRegistryError } from '../domain/errors/RegistryError';
+import { isRegistryError, RegistryError } from '../domain/errors/RegistryError';
+import { RETRY_AFTER_SECONDS } from '../application/health/DependencyHealth';
 import type { RegistryServices, ServicesProvider } from '../composition/RegistryServices';
 import { checkApiVersion } from './apiVersion';
 import { errorResponse, registryErrorResponse } from './errorResponse';
@@ -36,7 +37,15 @@ export function serviceEndpoint(
       let services: RegistryServices | undefined;
       let response: HttpResponseInit;
       try {
-        services = await getServices();
+        services = await getServices().catch((error: unknown) => {
+          // Start-up needs the stores: a caller can only wait until they answer.
+          context.error('The service could not start', error);
+          throw new RegistryError(
+            'ServiceUnavailable',
+            `The service cannot reach its stores yet: retry after ${RETRY_AFTER_SECONDS} seconds`,
+            RETRY_AFTER_SECONDS,
+          );
+        });
         const now = services.clock.now();
         const authorization = request.headers.get('authorization');
         const resources = requestedResources(request, services.hostNames);

@@ -57,22 +57,26 @@ export class LocalChangeFeedTrigger {
     let failures = 0;
     while (!this.stopped) {
       try {
-        await this.follow();
-        failures = 0;
+        await this.follow(() => {
+          if (failures > 0)
+            this.logger.info(`${this.name}: goes on (after ${failures} failed attempts)`);
+          failures = 0;
+        });
       } catch (error) {
         if (this.stopped) return;
-        failures++;
-        this.logger.error(
-          `${this.name}: a change-feed batch failed; it will be handed over again`,
-          error,
-        );
+        // Once per run of failures: an outage retries for as long as it lasts.
+        if (failures++ === 0)
+          this.logger.error(
+            `${this.name}: a change-feed batch failed; it will be handed over again until it succeeds`,
+            error,
+          );
         await this.pause(Math.min(this.options.maxRetryMs, 100 * 2 ** Math.min(failures, 10)));
       }
     }
   }
 
   /** Follows the feed from the lease until stopped; throws when a batch fails. */
-  private async follow(): Promise<void> {
+  private async follow(succeeded: () => void): Promise<void> {
     const lease = await this.readLease();
     const iterator = this.monitored.items.getChangeFeedIterator({
       changeFeedStartFrom: lease
@@ -94,7 +98,9 @@ export class LocalChangeFeedTrigger {
         await this.handler(documents, context);
         if (this.stopped) return; // a crash here leaves the batch for the next start
         await this.writeLease(page.continuationToken);
+        succeeded();
       } else {
+        succeeded();
         await this.pause(this.options.pollMs);
       }
     }

@@ -145,12 +145,18 @@ export class LocalEventHubTrigger {
           this.invocation(events, context),
         );
         this.handled.set(context.partitionId, events.at(-1)!.sequenceNumber);
+        if (failures > 0)
+          this.logger.info(
+            `${this.name}: partition ${context.partitionId} goes on (its batch succeeded after ${failures + 1} attempts)`,
+          );
         break;
       } catch (error) {
-        this.logger.error(
-          `${this.name}: a batch of ${events.length} event(s) from partition ${context.partitionId} failed; it will be handed over again`,
-          error,
-        );
+        // Once per run of failures: an outage retries for as long as it lasts.
+        if (failures === 0)
+          this.logger.error(
+            `${this.name}: a batch of ${events.length} event(s) from partition ${context.partitionId} failed; it will be handed over again until it succeeds`,
+            error,
+          );
         const wait = Math.min(this.options.maxRetryMs, 100 * 2 ** Math.min(failures, 10));
         await delay(wait, undefined, { signal: this.stopping.signal }).catch(() => undefined);
         // Stopped before it succeeded: no checkpoint, the next owner gets the batch again.

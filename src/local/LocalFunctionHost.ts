@@ -1,14 +1,33 @@
-import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import {
+  HttpRequest,
+  InvocationContext,
+  type HttpRequestInit,
+  type HttpResponseInit,
+} from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TLSSocket } from 'node:tls';
 import { errorResponse } from '../http/errorResponse';
 import type { HttpRoute } from '../http/HttpRoute';
 import type { Logger } from '../ports/Logger';
+import { BodyBudget } from './BodyBudget';
 import { compileRoute, type RouteMatcher } from './compileRoute';
 
 /** Bodies larger than this are refused by the host itself, as the Functions host caps them too. */
-const HOST_BODY_LIMIT = 4 * 1024 * 1024;
+export const HOST_BODY_LIMIT = 4 * 1024 * 1024;
+/** Request bodies held at once, over all requests (see BodyBudget). */
+export const HOST_BODY_BUDGET = 64 * 1024 * 1024;
+
+export interface LocalFunctionHostOptions {
+  /** Routes (by name) answered over TLS only, as IoT Hub's device endpoint is. */
+  tlsOnly?: readonly string[];
+  /** Where to send callers of a TLS-only route that came over plain HTTP. */
+  tlsUrl?: () => string;
+  bodyBudget?: BodyBudget;
+}
+
+/** Why a body stopped being read before its end. */
+type BodyRefusal = 'tooLarge' | 'busy';
 
 interface MountedRoute {
   route: HttpRoute;
@@ -21,12 +40,15 @@ interface MountedRoute {
  */
 export class LocalFunctionHost {
   private readonly routes: MountedRoute[];
+  private readonly budget: BodyBudget;
 
   constructor(
     routes: readonly HttpRoute[],
     private readonly logger: Logger,
+    private readonly options: LocalFunctionHostOptions = {},
   ) {
     this.routes = routes.map((route) => ({ route, match: compileRoute(route.route) }));
+    this.budget = options.bodyBudget ?? new BodyBudget(HOST_BODY_BUDGET);
   }
 
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
@@ -76,13 +98,19 @@ export class LocalFunctionHost {
             ),
       );
     }
-    const body = await readBody(req);
-    if (body === null) {
+    if (!('encrypted' in req.socket) && this.options.tlsOnly?.includes(found.route.name)) {
+      req.resume();
       return this.write(
         res,
-        errorResponse('MessageTooLarge', 'The request body is too large'),
+        errorResponse(
+          'BadRequest',
+          `The device endpoint answers over HTTPS only: send to ${this.options.tlsUrl?.() ?? 'the HTTPS port'}${url.pathname}`,
+        ),
         true,
       );
+    }
+    if (Number(req.headers['content-length'] ?? 0) > HOST_BODY_LIMIT) {
+      return this.write(res, tooLarge(), true);
     }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
@@ -94,17 +122,25 @@ export class LocalFunctionHost {
       const peer = req.socket.getPeerCertificate();
       if (peer && peer.raw) headers['x-arr-clientcert'] = peer.raw.toString('base64');
     }
+    // The body is read only when the handler asks for it (after it authorized the caller),
+    // as the Functions library's own streaming requests are built; bodies it never asks for
+    // are never buffered.
+    const taken = { bytes: 0, refused: undefined as BodyRefusal | undefined };
+    const hasBody = method !== 'GET' && method !== 'HEAD';
     const request = new HttpRequest({
-      method,
-      url: url.toString(),
-      headers,
+      nativeRequest: new Request(url, {
+        method,
+        headers,
+        ...(hasBody ? { body: this.limited(req, taken), duplex: 'half' } : {}),
+      }),
       params: found.params,
-      body: { bytes: body },
-    });
+    } as HttpRequestInit);
     const context = new InvocationContext({
       functionName: found.route.name,
       invocationId: randomUUID(),
       logHandler: (level, ...args) => {
+        // A body the host cut off is answered by the host, not logged as the handler's failure.
+        if (taken.refused) return;
         if (level === 'error' || level === 'critical')
           this.logger.error(
             args.map(String).join(' '),
@@ -113,7 +149,34 @@ export class LocalFunctionHost {
         else if (level === 'warning') this.logger.warn(args.map(String).join(' '));
       },
     });
-    this.write(res, await found.route.handler(request, context));
+    try {
+      // A body cut off by the host's limits is answered as such, whatever the handler made of it.
+      const response = await Promise.resolve(found.route.handler(request, context)).catch(
+        (error: unknown) => {
+          if (taken.refused) return refusal(taken.refused);
+          throw error;
+        },
+      );
+      this.write(res, taken.refused ? refusal(taken.refused) : response, !req.complete);
+    } finally {
+      this.budget.give(taken.bytes);
+    }
+  }
+
+  /** The request's body as it arrives, within the size limit and the host's budget. */
+  private async *limited(
+    req: IncomingMessage,
+    taken: { bytes: number; refused: BodyRefusal | undefined },
+  ): AsyncGenerator<Buffer> {
+    // Stopping early must leave the socket open, for the answer that says why.
+    const chunks = req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
+    for await (const chunk of chunks) {
+      if (taken.bytes + chunk.length > HOST_BODY_LIMIT) taken.refused = 'tooLarge';
+      else if (!this.budget.take(chunk.length)) taken.refused = 'busy';
+      if (taken.refused) throw new Error(`The request body was refused (${taken.refused})`);
+      taken.bytes += chunk.length;
+      yield chunk;
+    }
   }
 
   private write(res: ServerResponse, response: HttpResponseInit, close = false): void {
@@ -135,18 +198,19 @@ export class LocalFunctionHost {
   }
 }
 
-/** The whole body, or null when it exceeds the host limit. */
-function readBody(req: IncomingMessage): Promise<Uint8Array | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > HOST_BODY_LIMIT) over = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(over ? null : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
+const tooLarge = () =>
+  errorResponse(
+    'MessageTooLarge',
+    `The request body is larger than ${HOST_BODY_LIMIT / 1024 / 1024} MB: send less per request`,
+  );
+
+const refusal = (why: BodyRefusal): HttpResponseInit =>
+  why === 'tooLarge'
+    ? tooLarge()
+    : errorResponse(
+        'ServiceUnavailable',
+        'The host is busy reading other requests: retry after 1 second',
+        {
+          'retry-after': '1',
+        },
+      );

@@ -61,6 +61,7 @@ export class LocalQueueTrigger {
 
   private async loop(): Promise<void> {
     let delay = 50;
+    let pollFailing = false;
     while (!this.stopped) {
       const free = this.options.concurrency - this.running.size;
       let received = 0;
@@ -71,6 +72,8 @@ export class LocalQueueTrigger {
             visibilityTimeout: this.options.visibilitySeconds,
           });
           received = receivedMessageItems.length;
+          if (pollFailing) this.logger.info(`${this.name}: polling works again`);
+          pollFailing = false;
           for (const m of receivedMessageItems) {
             if (this.stopped) break;
             const work = this.handle(m).finally(() => {
@@ -80,7 +83,10 @@ export class LocalQueueTrigger {
             this.running.add(work);
           }
         } catch (error) {
-          if (!this.stopped) this.logger.warn(`${this.name}: polling failed: ${String(error)}`);
+          // Once per run of failures: the queue is polled again for as long as it is down.
+          if (!this.stopped && !pollFailing)
+            this.logger.warn(`${this.name}: polling failed: ${String(error)}`);
+          pollFailing = true;
         }
       }
       delay = received > 0 ? 50 : Math.min(delay * 2, this.options.maxPollMs);

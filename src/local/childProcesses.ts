@@ -12,7 +12,11 @@ export function waitForExit(child: ChildProcess): Promise<void> {
   });
 }
 
-/** SIGTERM lets a stand-in flush its data; SIGKILL if it takes longer than the grace period. */
+/**
+ * SIGTERM lets a stand-in flush its data; SIGKILL if it takes longer than the grace period.
+ * (Stand-ins ignore SIGINT: a terminal's Ctrl-C reaches the whole process group, and the parent
+ * stops them itself once its own work is done.)
+ */
 export async function killAndWait(
   child: ChildProcess,
   exited: Promise<void>,

@@ -31,11 +31,23 @@ async function main(): Promise<void> {
   log(`Event Hubs connection string: ${stack.eventHubConnectionString}`);
   log('Press Ctrl-C to stop.');
 
+  // Ctrl-C in a terminal signals the whole process group; the stand-ins ignore SIGINT and are
+  // stopped here once the host's own work is done. A second signal does not wait.
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log(`${signal} again: stopping now, without waiting`);
+      stack.kill();
+      process.exit(130);
+    }
     stopping = true;
-    log(`${signal}: stopping`);
+    log(`${signal}: stopping (press Ctrl-C again to stop at once)`);
+    // Every step of stop() has its deadline; this one is for whatever a step left running.
+    setTimeout(() => {
+      log('Stopping took over 10 s: stopping now');
+      stack.kill();
+      process.exit(1);
+    }, 10_000).unref();
     stack.stop().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { forwardLines, killAndWait, waitForExit } from './childProcesses';
@@ -10,42 +10,18 @@ const ACCOUNT_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 const STARTUP_DEADLINE_MS = 60_000;
-const STOP_GRACE_MS = 10_000;
+const STOP_GRACE_MS = 5_000;
 const OUTPUT_TAIL_LINES = 30;
 
 type Service = 'blob' | 'queue' | 'table';
 const SERVICES: readonly Service[] = ['blob', 'queue', 'table'];
 
-/**
- * Runs in the child, before Azurite's CLI, in the same process (no grandchild to lose track of).
- * Azurite ignores its parent's death, so: IPC 'disconnect' → SIGTERM to itself, which runs
- * Azurite's own graceful shutdown (flushes its on-disk databases). Our SIGTERM/SIGINT listener
- * stays registered so a repeated signal (e.g. the 'disconnect' our own disconnect() raises) cannot
- * fall through to the default action and kill it mid-flush; it drops the IPC channel so the
- * process exits once Azurite has closed everything, and an unref'd timer forces the exit if
- * something still holds the loop. EPIPE on a dead parent's pipes must not crash it either.
- * argv: [node, azuriteCli, ...azuriteArgs].
- */
-const WRAPPER_SCRIPT = `
-'use strict';
-const cli = process.argv[1];
-process.argv = [process.argv[0], cli, ...process.argv.slice(2)];
-process.stdout.on('error', () => {});
-process.stderr.on('error', () => {});
-let shuttingDown = false;
-const onStopSignal = () => {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  if (process.connected) process.disconnect();
-  setTimeout(() => process.exit(0), ${STOP_GRACE_MS - 2_000}).unref();
-};
-process.on('SIGTERM', onStopSignal);
-process.on('SIGINT', onStopSignal);
-process.on('disconnect', () => {
-  if (!shuttingDown) process.kill(process.pid, 'SIGTERM');
-});
-require(cli);
-`;
+/** The child's entry (`azuriteChild.ts`), compiled beside this file or in the build. */
+function azuriteChildEntry(): string {
+  const beside = join(__dirname, 'azuriteChild.js');
+  if (existsSync(beside)) return beside;
+  return join(resolvePath(__dirname, '..', '..'), 'dist', 'src', 'local', 'azuriteChild.js');
+}
 
 export interface AzuriteInstance {
   blobEndpoint: string;
@@ -54,7 +30,13 @@ export interface AzuriteInstance {
   connectionString: string;
   accountName: string;
   accountKey: string;
+  /** The ports it listens on, to start it again on the same ones. */
+  ports: { blob: number; queue: number; table: number };
+  /** Resolves when the process is gone, whether stopped, killed or crashed. */
+  exited: Promise<void>;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash: what it had not saved is lost. */
+  kill(): Promise<void>;
 }
 
 export interface StartAzuriteOptions {
@@ -95,7 +77,7 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
   // --skipApiVersionCheck: newer SDKs send API versions Azurite 3.35 rejects otherwise.
   args.push('--silent', '--disableTelemetry', '--skipApiVersionCheck', '--loose');
 
-  const child = spawn(process.execPath, ['-e', WRAPPER_SCRIPT, '--', azuriteCliPath(), ...args], {
+  const child = spawn(process.execPath, [azuriteChildEntry(), azuriteCliPath(), ...args], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     windowsHide: true,
   });
@@ -167,7 +149,17 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
       `BlobEndpoint=${blobEndpoint};QueueEndpoint=${queueEndpoint};TableEndpoint=${tableEndpoint};`,
     accountName: ACCOUNT_NAME,
     accountKey: ACCOUNT_KEY,
+    ports: {
+      blob: found.get('blob') ?? 0,
+      queue: found.get('queue') ?? 0,
+      table: found.get('table') ?? 0,
+    },
+    exited,
     stop: () => (stopping ??= killAndWait(child, exited, STOP_GRACE_MS)),
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
   };
 }
 

@@ -21,9 +21,18 @@ import { relayTrigger } from './relayTrigger';
 import { reconcileLiveness } from '../application/liveness/reconcileLiveness';
 import { livenessTriggers } from '../liveness/livenessTriggers';
 import { loadOrCreateCertificate } from './loadOrCreateCertificate';
-import { startAzurite } from './startAzurite';
-import { startCosmosStandIn } from '../../standins/cosmos/startCosmosStandIn';
-import { startEventHubsStandIn } from '../../standins/eventhubs/startEventHubsStandIn';
+import { startAzurite, type AzuriteInstance } from './startAzurite';
+import { startCosmosStandIn, type CosmosStandIn } from '../../standins/cosmos/startCosmosStandIn';
+import {
+  startEventHubsStandIn,
+  type EventHubsStandIn,
+} from '../../standins/eventhubs/startEventHubsStandIn';
+import {
+  superviseStandIn,
+  type SupervisedStandIn,
+  type SuperviseOptions,
+} from './superviseStandIn';
+import { deviceRoutes } from '../http/deviceRoutes';
 import { createHmac } from 'node:crypto';
 import { eventHubTriggers, type EventHubTriggers } from './eventHubTriggers';
 
@@ -46,14 +55,51 @@ export interface LocalStack {
   cosmosKey: string;
   policies: ReadonlyMap<string, SharedAccessPolicy>;
   runtime: RegistryRuntime;
+  /** The embedded stand-ins it started (each restarted after a crash), for tests to kill. */
+  standIns: {
+    cosmos?: SupervisedStandIn<CosmosStandIn>;
+    azurite?: SupervisedStandIn<AzuriteInstance>;
+    eventHubs?: SupervisedStandIn<EventHubsStandIn>;
+  };
+  /** Stops everything, each step within its deadline: within 10 s in all. */
   stop(): Promise<void>;
+  /** SIGKILLs the stand-ins at once (a second Ctrl-C): nothing is flushed. */
+  kill(): void;
 }
+
+/** Each step of a stop gets this long before the next one starts anyway. */
+const STOP_STEP_MS = 2_500;
+/** Connections the host serves at once (more wait in the kernel's backlog, then are refused). */
+const MAX_CONNECTIONS = 1_000;
 
 export interface LocalStackOptions {
   settings: Settings;
   logger: Logger;
   /** Keep Azurite's data in memory (tests) instead of DATA_DIR. */
   inMemoryStorage?: boolean;
+  /** How crashed stand-ins are restarted (tests slow it down to watch an outage). */
+  supervise?: SuperviseOptions;
+}
+
+/** Runs one step of a stop; one that takes longer is left behind (logged) so the stop goes on. */
+async function withinDeadline(
+  what: string,
+  step: () => Promise<void>,
+  ms: number,
+  logger: Logger,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+  });
+  try {
+    const outcome = await Promise.race([step().then(() => 'done' as const), late]);
+    if (outcome === 'late') logger.warn(`Stopping ${what} took over ${ms} ms: going on without it`);
+  } catch (error) {
+    logger.error(`Stopping ${what} failed`, error);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -65,12 +111,28 @@ export async function startLocalStack({
   settings,
   logger,
   inMemoryStorage,
+  supervise,
 }: LocalStackOptions): Promise<LocalStack> {
-  const stops: (() => Promise<void>)[] = [];
-  const stop = async () => {
-    for (const s of stops.reverse())
-      await s().catch((e: unknown) => logger.error('Stopping failed', e));
-    stops.length = 0;
+  const stops: { what: string; stop: () => Promise<void> }[] = [];
+  const standIns: LocalStack['standIns'] = {};
+  const supervised = () => [standIns.cosmos, standIns.azurite, standIns.eventHubs];
+  let stopping: Promise<void> | undefined;
+  // Last started, first stopped; the stand-ins last, together, once nothing uses them.
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const s of supervised()) s?.release();
+      for (const { what, stop: step } of stops.reverse())
+        await withinDeadline(what, step, STOP_STEP_MS, logger);
+      stops.length = 0;
+      await Promise.all(
+        supervised().map((s) => (s ? s.stop().catch(() => undefined) : Promise.resolve())),
+      );
+    })());
+  const kill = () => {
+    for (const s of supervised()) {
+      s?.release();
+      void s?.kill();
+    }
   };
   try {
     const dataDir = resolve(settings.DATA_DIR);
@@ -89,46 +151,68 @@ export async function startLocalStack({
     if (!owner) throw new Error('No shared access policy is configured');
 
     const embeddedCosmos = !cosmosEndpoint;
+    const startCosmos = (port?: number) =>
+      startCosmosStandIn({ dataDir: join(dataDir, 'cosmos'), ...(port ? { port } : {}) });
+    const startStorage = (ports?: AzuriteInstance['ports']) =>
+      startAzurite({
+        ...(inMemoryStorage ? { inMemory: true } : { location: join(dataDir, 'azurite') }),
+        ...(ports ? { ports } : {}),
+      });
+    const startHubs = (port: number) =>
+      startEventHubsStandIn({
+        hubs: [
+          {
+            name: settings.LIVENESS_EVENTHUB_NAME,
+            partitions: settings.EVENTHUB_PARTITIONS,
+            consumerGroups: [settings.CATALOG_CONSUMER_GROUP],
+          },
+          { name: settings.ALERTS_EVENTHUB_NAME, partitions: settings.EVENTHUB_PARTITIONS },
+        ],
+        keyName: EVENTHUBS_KEY_NAME,
+        // Stable across restarts without a file of its own: derived from the owner's key.
+        key: createHmac('sha256', owner.primaryKey).update('eventhubs-standin').digest('base64'),
+        port,
+        dataDir: join(dataDir, 'eventhubs'),
+        retentionHours: settings.EVENTHUB_RETENTION_HOURS,
+        log: (line) => logger.warn(`Event Hubs stand-in: ${line}`),
+      }).catch((error: Error) => {
+        throw error.message.includes('EADDRINUSE')
+          ? new Error(
+              `The Event Hubs stand-in's port ${settings.EVENTHUB_PORT} is in use: set EVENTHUB_PORT to a free port (0 for any)`,
+            )
+          : error;
+      });
     // Started side by side; whichever starts is registered for stopping even if another fails.
     const [cosmos, azurite, hubs] = await Promise.allSettled([
-      embeddedCosmos ? startCosmosStandIn({ dataDir: join(dataDir, 'cosmos') }) : undefined,
-      storage
-        ? undefined
-        : startAzurite(
-            inMemoryStorage ? { inMemory: true } : { location: join(dataDir, 'azurite') },
-          ),
-      eventHubs
-        ? undefined
-        : startEventHubsStandIn({
-            hubs: [
-              {
-                name: settings.LIVENESS_EVENTHUB_NAME,
-                partitions: settings.EVENTHUB_PARTITIONS,
-                consumerGroups: [settings.CATALOG_CONSUMER_GROUP],
-              },
-              { name: settings.ALERTS_EVENTHUB_NAME, partitions: settings.EVENTHUB_PARTITIONS },
-            ],
-            keyName: EVENTHUBS_KEY_NAME,
-            // Stable across restarts without a file of its own: derived from the owner's key.
-            key: createHmac('sha256', owner.primaryKey)
-              .update('eventhubs-standin')
-              .digest('base64'),
-            port: settings.EVENTHUB_PORT,
-            dataDir: join(dataDir, 'eventhubs'),
-            retentionHours: settings.EVENTHUB_RETENTION_HOURS,
-            log: (line) => logger.warn(`Event Hubs stand-in: ${line}`),
-          }).catch((error: Error) => {
-            throw error.message.includes('EADDRINUSE')
-              ? new Error(
-                  `The Event Hubs stand-in's port ${settings.EVENTHUB_PORT} is in use: set EVENTHUB_PORT to a free port (0 for any)`,
-                )
-              : error;
-          }),
+      embeddedCosmos ? startCosmos() : undefined,
+      storage ? undefined : startStorage(),
+      eventHubs ? undefined : startHubs(settings.EVENTHUB_PORT),
     ]);
-    for (const started of [cosmos, azurite, hubs]) {
-      const value = started.status === 'fulfilled' ? started.value : undefined;
-      if (value) stops.push(() => value.stop());
-    }
+    // Whichever started is supervised (restarted after a crash), and stopped by stop().
+    if (cosmos.status === 'fulfilled' && cosmos.value)
+      standIns.cosmos = superviseStandIn(
+        'The Cosmos DB stand-in',
+        cosmos.value,
+        () => startCosmos(cosmos.value!.port),
+        logger,
+        supervise,
+      );
+    if (azurite.status === 'fulfilled' && azurite.value)
+      standIns.azurite = superviseStandIn(
+        'Azurite',
+        azurite.value,
+        () => startStorage(azurite.value!.ports),
+        logger,
+        supervise,
+      );
+    if (hubs.status === 'fulfilled' && hubs.value)
+      standIns.eventHubs = superviseStandIn(
+        'The Event Hubs stand-in',
+        hubs.value,
+        () => startHubs(hubs.value!.port),
+        logger,
+        supervise,
+      );
     if (cosmos.status === 'rejected') throw cosmos.reason;
     if (azurite.status === 'rejected') throw azurite.reason;
     if (hubs.status === 'rejected') throw hubs.reason;
@@ -150,7 +234,7 @@ export async function startLocalStack({
       policies,
       logger,
     });
-    stops.push(() => runtime.close());
+    stops.push({ what: 'closing the SDK clients', stop: () => runtime.close() });
 
     const triggers = livenessTriggers(() => Promise.resolve(runtime.services.liveness));
     const sweepTimer = new LocalTimer(
@@ -160,7 +244,7 @@ export async function startLocalStack({
       logger,
     );
     sweepTimer.start();
-    stops.push(() => sweepTimer.stop());
+    stops.push({ what: 'the liveness sweep', stop: () => sweepTimer.stop() });
 
     // Azurite keeps tables in memory between saves: after a kill, repair what the map lost.
     void reconcileLiveness(
@@ -183,31 +267,41 @@ export async function startLocalStack({
       logger,
     );
     await consumers.start();
-    stops.push(() => consumers.stop());
+    stops.push({ what: 'the Event Hubs consumers', stop: () => consumers.stop() });
 
     const relay = await relayTrigger(runtime, settings, logger);
     await relay.start();
-    stops.push(() => relay.stop());
+    stops.push({ what: 'the lifecycle relay', stop: () => relay.stop() });
 
     const jobs = jobTrigger(runtime, settings, logger);
     await jobs.start();
-    stops.push(() => jobs.stop());
+    stops.push({ what: 'the job worker', stop: () => jobs.stop() });
 
+    let httpsPort = 0;
     const host = new LocalFunctionHost(
       routes(() => Promise.resolve(runtime.services)),
       logger,
+      {
+        // As IoT Hub: devices reach it over TLS only.
+        tlsOnly: deviceRoutes(() => Promise.resolve(runtime.services)).map((r) => r.name),
+        tlsUrl: () => `https://localhost:${httpsPort}`,
+      },
     );
     const { key, cert } = await loadOrCreateCertificate(dataDir);
-    const http = createHttpServer({ keepAlive: true }, host.listener);
+    // Slow or idle callers cannot hold connections for long, nor open them without bound.
+    const limits = { keepAlive: true, headersTimeout: 20_000, requestTimeout: 60_000 };
+    const http = createHttpServer(limits, host.listener);
     const https = createHttpsServer(
       // Devices with X.509 identities present a client certificate; others need not.
-      { key, cert, keepAlive: true, requestCert: true, rejectUnauthorized: false },
+      { ...limits, key, cert, requestCert: true, rejectUnauthorized: false },
       host.listener,
     );
+    http.maxConnections = MAX_CONNECTIONS;
+    https.maxConnections = MAX_CONNECTIONS;
     const httpPort = await listen(http, settings.PORT, settings.HOST, 'The HTTP host');
-    stops.push(() => close(http));
-    const httpsPort = await listen(https, settings.HTTPS_PORT, settings.HOST, 'The HTTPS host');
-    stops.push(() => close(https));
+    stops.push({ what: 'the HTTP host', stop: () => close(http) });
+    httpsPort = await listen(https, settings.HTTPS_PORT, settings.HOST, 'The HTTPS host');
+    stops.push({ what: 'the HTTPS host', stop: () => close(https) });
 
     const hostName = settings.IOTHUB_HOST_NAME ?? 'localhost';
     return {
@@ -223,7 +317,9 @@ export async function startLocalStack({
       cosmosKey: cosmosKey ?? '',
       policies,
       runtime,
+      standIns,
       stop,
+      kill,
     };
   } catch (error) {
     await stop();

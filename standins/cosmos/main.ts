@@ -15,6 +15,8 @@ const stop = () => {
 };
 process.on('disconnect', stop);
 process.on('SIGTERM', stop);
+// Ctrl-C reaches the whole process group: the parent stops this process when its own work is done.
+process.on('SIGINT', () => undefined);
 standIn.server.on('error', (error) => {
   if (process.connected)
     process.send?.({ type: 'error', message: error.message }, () => process.exit(1));

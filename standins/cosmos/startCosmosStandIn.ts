@@ -7,6 +7,9 @@ const EMULATOR_KEY =
 export interface CosmosStandIn {
   endpoint: string;
   key: string;
+  port: number;
+  /** Resolves when the process is gone, whether stopped, killed or crashed. */
+  exited: Promise<void>;
   stop(): Promise<void>;
   /** SIGKILL, as a crash: nothing is flushed or closed. */
   kill(): Promise<void>;
@@ -31,6 +34,8 @@ export async function startCosmosStandIn(options?: {
   return {
     endpoint: `http://127.0.0.1:${child.port}`,
     key: EMULATOR_KEY,
+    port: child.port,
+    exited: child.exited,
     stop: () => child.stop(),
     kill: () => child.kill(),
   };

@@ -25,6 +25,8 @@ if (!parsed.success) {
   };
   process.on('disconnect', stop);
   process.on('SIGTERM', stop);
+  // Ctrl-C reaches the whole process group: the parent stops this process when its own work is done.
+  process.on('SIGINT', () => undefined);
   try {
     broker = new EventHubsBroker({ ...parsed.data, log: (line) => console.error(line) });
     broker.listen(Number(process.argv[2] ?? 0), '127.0.0.1').then(

@@ -10,6 +10,8 @@ export interface EventHubsStandIn {
   dataDir: string;
   /** A connection string of the form Microsoft's emulator uses, for the namespace or one hub. */
   connectionString(hubName?: string): string;
+  /** Resolves when the process is gone, whether stopped, killed or crashed. */
+  exited: Promise<void>;
   /** SIGTERM: writes under way finish, then the process exits. */
   stop(): Promise<void>;
   /** SIGKILL, as a crash: nothing is flushed or closed. */
@@ -60,6 +62,7 @@ export async function startEventHubsStandIn(options: {
   return {
     port,
     dataDir: settings.dataDir,
+    exited: child.exited,
     connectionString: (hubName) =>
       `Endpoint=sb://127.0.0.1:${port};SharedAccessKeyName=${options.keyName};` +
       `SharedAccessKey=${options.key};UseDevelopmentEmulator=true` +

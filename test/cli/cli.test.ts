@@ -1,3 +1,4 @@
+import { request as httpsRequest } from 'node:https';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -70,15 +71,21 @@ describe('the iot-registry CLI, run as a binary against the embedded stack', () 
     // A device token the device endpoint accepts.
     const { sas } = await json(['sas', '-d', deviceId, '--duration', '600']);
     expect(sas).toMatch(/^SharedAccessSignature sr=localhost%2Fdevices%2F/);
-    // Tokens name the connection string's host (localhost): send to that host.
-    const local = new URL(inject('stack').httpUrl);
-    local.hostname = 'localhost';
-    const sent = await api('POST', `/devices/${deviceId}/messages/events`, {
-      body: 'hello',
-      auth: sas,
-      baseUrl: local.toString(),
+    // Tokens name the connection string's host (localhost); devices reach it over HTTPS only.
+    const { httpsPort, certificate } = inject('stack');
+    const sent = await new Promise<number | undefined>((resolve, reject) => {
+      const req = httpsRequest(
+        `https://localhost:${httpsPort}/devices/${deviceId}/messages/events?api-version=2021-04-12`,
+        { method: 'POST', ca: certificate, headers: { authorization: sas } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        },
+      );
+      req.on('error', reject);
+      req.end('hello');
     });
-    expect(sent.status, sent.text).toBe(204);
+    expect(sent).toBe(204);
 
     expect((await json(['liveness', 'show', '-d', deviceId])).deviceId).toBe(deviceId);
     expect(await json(['liveness', 'summary'])).toHaveProperty('counts');

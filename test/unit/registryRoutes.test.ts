@@ -55,6 +55,8 @@ function services(store: RegistryStore): RegistryServices {
     jobWorker: undefined as never,
     relay: undefined as never,
     catalog: undefined as never,
+    dependencies: undefined as never,
+    health: undefined as never,
   };
 }
 

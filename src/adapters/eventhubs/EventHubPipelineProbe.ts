@@ -13,14 +13,16 @@ export class EventHubPipelineProbe implements PipelineProbe {
   ) {}
 
   async oldestUnprocessed(): Promise<Date | null> {
+    // Bounded: the SDK's own timeouts do not cover a call made while a dead connection resets.
+    const abortSignal = AbortSignal.timeout(8_000);
     const [ids, progress] = await Promise.all([
-      this.consumer.getPartitionIds(),
+      this.consumer.getPartitionIds({ abortSignal }),
       this.store.readProgress(),
     ]);
     const processed = new Map(progress.map((p) => [p.source, p.newestEnqueued]));
     let oldest: Date | null = null;
     for (const id of ids) {
-      const props = await this.consumer.getPartitionProperties(id);
+      const props = await this.consumer.getPartitionProperties(id, { abortSignal });
       if (props.isEmpty) continue;
       const done = processed.get(id);
       const last = props.lastEnqueuedOnUtc;

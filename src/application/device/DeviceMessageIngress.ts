@@ -18,7 +18,8 @@ export interface IncomingMessage {
 
 /**
  * Device-to-cloud messages: authenticate, rate-limit per identity, and publish with the system
- * properties IoT Hub adds. Nothing is published for a refused request.
+ * properties IoT Hub adds. Nothing is published for a refused request, and the body of a
+ * request that does not authenticate is never read.
  */
 export class DeviceMessageIngress {
   constructor(
@@ -30,10 +31,11 @@ export class DeviceMessageIngress {
 
   async accept(
     request: Omit<DeviceRequest, 'now'>,
-    messages: readonly IncomingMessage[],
+    readMessages: () => Promise<readonly IncomingMessage[]>,
   ): Promise<void> {
     const now = this.clock.now();
     const { ref, access } = await this.authenticator.authenticate({ ...request, now });
+    const messages = await readMessages();
     const wait = this.limiter.take(refKey(ref), messages.length, now.getTime());
     if (wait > 0) {
       throw new RegistryError(

@@ -1,3 +1,4 @@
+import { isRegistryError } from '../../domain/errors/RegistryError';
 import type { LivenessStore } from '../../ports/LivenessStore';
 import type { PipelineProbe } from '../../ports/PipelineProbe';
 
@@ -7,6 +8,8 @@ export interface PipelineStatus {
   lagSeconds: number;
   newestProcessed: string | null;
 }
+
+const UNREACHABLE: unique symbol = Symbol('unreachable');
 
 /**
  * Whether the map is current. Without a probe (nothing to ask the hub), the map is current;
@@ -22,13 +25,26 @@ export class PipelineMonitor {
   async status(now: Date): Promise<PipelineStatus> {
     const [progress, oldest] = await Promise.all([
       this.store.readProgress(),
-      this.probe?.oldestUnprocessed() ?? null,
+      // A hub that cannot be asked cannot say the map is current: silence may be the monitor's.
+      this.probe?.oldestUnprocessed().catch((error: unknown) => {
+        if (isRegistryError(error) && error.code === 'ServiceUnavailable') return UNREACHABLE;
+        throw error;
+      }) ?? null,
     ]);
     const newestProcessed = progress.reduce<string | null>(
       (m, p) => (m === null || p.newestEnqueued > m ? p.newestEnqueued : m),
       null,
     );
-    const lagSeconds = oldest === null ? 0 : Math.max(0, (now.getTime() - oldest.getTime()) / 1000);
+    if (oldest === UNREACHABLE) {
+      const since = newestProcessed === null ? now : new Date(newestProcessed);
+      return {
+        current: false,
+        lagSeconds: Math.max(0, (now.getTime() - since.getTime()) / 1000),
+        newestProcessed,
+      };
+    }
+    const lagSeconds =
+      oldest instanceof Date ? Math.max(0, (now.getTime() - oldest.getTime()) / 1000) : 0;
     return { current: lagSeconds <= this.maxLagSeconds, lagSeconds, newestProcessed };
   }
 }

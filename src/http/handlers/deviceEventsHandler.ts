@@ -134,7 +134,6 @@ export function deviceEventsHandler(getServices: ServicesProvider): HttpHandler 
       checkApiVersion(request.query.get('api-version'), services.clock.now());
       const path = identityOf(request);
       const forwarded = request.headers.get('x-arr-clientcert');
-      const messages = await readMessages(request);
       await services.deviceIngress.accept(
         {
           path,
@@ -142,7 +141,7 @@ export function deviceEventsHandler(getServices: ServicesProvider): HttpHandler 
           clientCertificate: forwarded ? certificateFromHeader(forwarded) : null,
           requestHost: new URL(request.url).hostname,
         },
-        messages,
+        () => readMessages(request),
       );
       return { status: 204 };
     } catch (error) {

@@ -134,7 +134,18 @@ export const certificateReply = z.looseObject({
   }),
 });
 
-export const healthReply = z.looseObject({ status: z.enum(['ok', 'degraded']) });
+export const healthReply = z.object({
+  status: z.enum(['ok', 'degraded']),
+  ready: z.boolean(),
+  dependencies: z.array(
+    z.object({
+      name: z.enum(['cosmos', 'storage', 'eventHubs']),
+      state: z.enum(['up', 'down']),
+      since: time,
+      reason: z.string().optional(),
+    }),
+  ),
+});
 
 /** IoT Hub's error body (CONTRACT.md). */
 export const errorReply = z.object({

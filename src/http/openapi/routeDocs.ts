@@ -235,7 +235,15 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     contentType: 'text/html',
   },
   health: {
-    summary: 'Liveness probe: the process answers, and its stores are reachable',
+    summary:
+      "Liveness probe: 200 while the process answers, with each dependency's state (probed at most every 2 s)",
+    success: [200, healthReply],
+    errors: [],
+    anonymous: true,
+  },
+  ready: {
+    summary:
+      'Readiness probe: 200 when every dependency answers; 503 with Retry-After and the same report while one is down',
     success: [200, healthReply],
     errors: [],
     anonymous: true,
