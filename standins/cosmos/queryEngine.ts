@@ -3,6 +3,8 @@ import transformer = require('@zeit/cosmosdb-query/lib/transformer');
 import json = require('@vercel/cosmosdb-server/lib/json');
 import Items from '@vercel/cosmosdb-server/lib/account/items';
 import type { AnyItems } from './durableItems';
+// Its parser, memoized: linear in the query's length, and refusing queries nested too deep.
+import './packratParser';
 
 type Node = Record<string, unknown> & { type?: string };
 
