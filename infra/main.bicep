@@ -289,6 +289,7 @@ var appSettings = [
   { name: 'DEVICE_CREDENTIAL_CACHE_SECONDS', value: '60' }
   { name: 'DEVICE_MESSAGES_PER_SECOND', value: '100' }
   { name: 'DEVICE_MESSAGE_BURST', value: '200' }
+  { name: 'QUERY_TIMEOUT_SECONDS', value: '10' }
   // The liveness monitor.
   { name: 'LIVENESS_TABLE', value: 'liveness' }
   { name: 'CATALOG_TABLE', value: 'devicecatalog' }

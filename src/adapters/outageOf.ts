@@ -19,8 +19,6 @@ const NETWORK_CODES = new Set([
   'OperationTimeoutError',
   'ConnectionForcedError',
   'ConnectionLostError',
-  // A RegistryError an adapter already made of a 503
-  'ServiceUnavailable',
 ]);
 const OUTAGE_STATUSES = new Set([408, 502, 503, 504]);
 const NETWORK_TEXT = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up)\b/;

@@ -159,7 +159,9 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   if (!sealSecret) throw new Error('No shared access policy is configured');
   const seal = continuationSeal(sealSecret);
   const registryStore = cosmosGuard(new CosmosRegistryStore(container, seal));
-  const twinQueries = cosmosGuard(new CosmosTwinQueryStore(container, seal));
+  const twinQueries = cosmosGuard(
+    new CosmosTwinQueryStore(container, seal, settings.QUERY_TIMEOUT_SECONDS),
+  );
 
   const jobsContainer = await ensureCosmosContainer(
     cosmos,

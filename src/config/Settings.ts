@@ -99,6 +99,8 @@ export const settingsSchema = z.object({
   JOBS_MAX_DEQUEUE_COUNT: count(5),
   /** Local host only: how long a received job message stays invisible (renewed while it runs). */
   JOBS_VISIBILITY_SECONDS: count(30),
+  /** How long one query request may take in Cosmos DB, all its pages included; then 503. */
+  QUERY_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(10),
   // Local host only.
   PORT: z.coerce.number().int().min(0).max(65535).default(7071),
   HTTPS_PORT: z.coerce.number().int().min(0).max(65535).default(7443),

@@ -51,4 +51,28 @@ describe('Cosmos stand-in queries', () => {
     expect(seen).toHaveLength(count);
     expect(seen).toEqual([...seen].sort());
   });
+
+  it('ends a query page at 4 MB of results, as Cosmos DB does, and pages on from there', async () => {
+    const container = await freshCosmosContainer();
+    const big = 'x'.repeat(100 * 1024);
+    for (let i = 0; i < 60; i++)
+      await container.items.create({ id: 'device', deviceId: `big${i}`, big });
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let token: string | undefined;
+    do {
+      const page = await container.items
+        .query<{ deviceId: string }>('SELECT * FROM c', {
+          maxItemCount: 1000,
+          ...(token ? { continuationToken: token } : {}),
+        })
+        .fetchNext();
+      sizes.push(page.resources.length);
+      for (const r of page.resources) seen.push(r.deviceId);
+      token = page.hasMoreResults ? page.continuationToken : undefined;
+    } while (token);
+    // 100 KB each: 40 fit in 4 MB.
+    expect(sizes[0]).toBe(40);
+    expect(seen.sort()).toEqual(Array.from({ length: 60 }, (_, i) => `big${i}`).sort());
+  });
 });

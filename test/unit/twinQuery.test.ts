@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { compileTwinQuery } from '../../src/adapters/cosmos/compileTwinQuery';
+import { compileTwinQuery, MAX_SQL_LENGTH } from '../../src/adapters/cosmos/compileTwinQuery';
 import { checkTwinQuery } from '../../src/domain/query/checkTwinQuery';
-import { parseTwinQuery } from '../../src/domain/query/parseTwinQuery';
+import {
+  MAX_LIST_ITEMS,
+  MAX_NESTING,
+  MAX_QUERY_LENGTH,
+  parseTwinQuery,
+} from '../../src/domain/query/parseTwinQuery';
 import { errorOf } from '../support/errorOf';
 
 const compile = (q: string) => {
@@ -74,11 +79,84 @@ describe('the query language parser', () => {
   });
 
   it('refuses queries nested too deep or too long, without overflowing the stack', () => {
-    const deep = `SELECT * FROM devices WHERE ${'('.repeat(40)}tags.a = 1${')'.repeat(40)}`;
-    expect(errorOf(() => parseTwinQuery(deep)).message).toMatch(/at most 32 nested/);
+    const deep = `SELECT * FROM devices WHERE ${'('.repeat(4000)}tags.a = 1${')'.repeat(4000)}`;
+    expect(errorOf(() => parseTwinQuery(deep)).message).toMatch(/nested more than 12 levels/);
     expect(errorOf(() => parseTwinQuery(`SELECT * FROM devices ${' '.repeat(9000)}`)).code).toBe(
       'BadRequest',
     );
+  });
+
+  /** Each kind of nesting, `n` levels deep (every parenthesis, NOT and function call is one). */
+  const nestings: [string, (n: number) => string][] = [
+    ['parentheses', (n) => `${'('.repeat(n)}deviceId = 'd1'${')'.repeat(n)}`],
+    ['NOT', (n) => `${'NOT '.repeat(n)}deviceId = 'd1'`],
+    ['NOT (', (n) => `${'NOT ('.repeat(n / 2)}deviceId = 'd1'${')'.repeat(n / 2)}`],
+    ['LOWER', (n) => `${'LOWER('.repeat(n)}deviceId${')'.repeat(n)} = 'd1'`],
+    [
+      'UPPER inside IS_STRING',
+      (n) => `IS_STRING(${'UPPER('.repeat(n - 1)}deviceId${')'.repeat(n - 1)})`,
+    ],
+    [
+      'LOWER inside STARTSWITH',
+      (n) => `STARTSWITH(${'LOWER('.repeat(n - 1)}deviceId${')'.repeat(n - 1)}, 'd')`,
+    ],
+    [
+      'NOT (… OR …) with IN',
+      (n) =>
+        Array.from({ length: n / 2 }).reduce<string>(
+          (inner) => `NOT (tags.a IN [1, 2] OR ${inner})`,
+          "deviceId = 'd1'",
+        ),
+    ],
+  ];
+
+  it.each(nestings)('allows %s nested 12 levels and names the 13th', (_, make) => {
+    const at = (n: number) => `SELECT deviceId FROM devices WHERE ${make(n)}`;
+    expect(() => compile(at(MAX_NESTING))).not.toThrow();
+    const error = errorOf(() => parseTwinQuery(at(MAX_NESTING + 2)));
+    expect(error.code).toBe('BadRequest');
+    expect(error.message).toMatch(
+      /^Query syntax error at position \d+ at '[^']+': nested more than 12 levels: parentheses, NOT and function calls each add one/,
+    );
+  });
+
+  it('does not count flat AND/OR chains as nesting, but bounds the SQL they compile to', () => {
+    const chain = (n: number, op: string) =>
+      `SELECT deviceId FROM devices WHERE ${Array.from({ length: n }, (_, i) => `tags.x.y.z = ${i}`).join(` ${op} `)}`;
+    expect(() => compile(chain(300, 'AND'))).not.toThrow();
+    expect(() => compile(chain(300, 'OR'))).not.toThrow();
+    const long = chain(380, 'OR');
+    expect(long.length).toBeLessThanOrEqual(MAX_QUERY_LENGTH);
+    const error = errorOf(() => compile(long));
+    expect(error.code).toBe('BadRequest');
+    expect(error.message).toMatch(
+      new RegExp(`compiles to \\d+ characters of SQL: at most ${MAX_SQL_LENGTH} are allowed`),
+    );
+  });
+
+  it('allows 1,000 values in a list and names the list that has more', () => {
+    const list = (n: number) =>
+      `SELECT deviceId FROM devices WHERE tags.n IN [${Array.from({ length: n }, () => 7).join(',')}]`;
+    expect(parseTwinQuery(list(MAX_LIST_ITEMS)).where).toMatchObject({ kind: 'in' });
+    expect(errorOf(() => parseTwinQuery(list(MAX_LIST_ITEMS + 1))).message).toMatch(
+      /position 46 at '\[': the list has more than 1000 values/,
+    );
+  });
+
+  it.each([
+    ['SELECT deviceId AS __proto__ FROM devices', '__proto__', 'an alias'],
+    ['SELECT COUNT() AS constructor FROM devices', 'constructor', 'an alias'],
+    ['SELECT tags.__proto__ FROM devices', '__proto__', 'a property name'],
+    ["SELECT * FROM devices WHERE tags.prototype.x = 'y'", 'prototype', 'a property name'],
+    [
+      'SELECT tags.constructor, COUNT() FROM devices GROUP BY tags.constructor',
+      'constructor',
+      'a property name',
+    ],
+  ])('refuses %j, naming %s', (q, name, what) => {
+    const error = errorOf(() => parseTwinQuery(q));
+    expect(error.code).toBe('BadRequest');
+    expect(error.message).toContain(`'${name}' cannot be ${what}`);
   });
 
   it('checks paths and grouping', () => {

@@ -29,9 +29,14 @@ export function translateCosmosError(error: unknown, meaning: CosmosErrorMeaning
         'The identity store is busy: retry after a moment',
       );
     case 503:
-      return new RegistryError(
-        'ServiceUnavailable',
-        'The identity store is unavailable: retry after a moment',
+      // The cause lets the dependency guard see the 503 (an outage) behind the wire error.
+      return Object.assign(
+        new RegistryError(
+          'ServiceUnavailable',
+          'The identity store is unavailable: retry after 5 seconds',
+          5,
+        ),
+        { cause: error },
       );
     default:
       return error;

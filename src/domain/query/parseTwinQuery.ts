@@ -42,7 +42,16 @@ interface Token {
 }
 
 export const MAX_QUERY_LENGTH = 8192;
-const MAX_DEPTH = 32;
+/**
+ * How deeply a query may nest: each parenthesis, NOT and function call (LOWER, STARTSWITH,
+ * IS_DEFINED, …) adds a level. IoT Hub queries are shallow (three or four levels); the limit
+ * also bounds the recursion of everything downstream that walks the condition.
+ */
+export const MAX_NESTING = 12;
+/** Values in one IN or NIN list (each becomes a parameter of the compiled query). */
+export const MAX_LIST_ITEMS = 1000;
+/** Names that would reach a result row's prototype instead of being a key of its own. */
+const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 const CHECKS: readonly TypeCheck[] = [
   'IS_DEFINED',
   'IS_NULL',
@@ -128,6 +137,29 @@ class Parser {
     throw syntaxError(this.token.position, this.token.text, `expected ${expected}`);
   }
 
+  /** Parses one level of nesting (a parenthesis, NOT or function call), refusing too many. */
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_NESTING)
+      throw syntaxError(
+        this.token.position,
+        this.token.text,
+        `nested more than ${MAX_NESTING} levels: parentheses, NOT and function calls each add one, so flatten the condition`,
+      );
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** A name that becomes a key of a result row, or is looked up in a twin. */
+  private allowedName(t: Token, what: string): string {
+    const name = String(t.value);
+    if (FORBIDDEN_NAMES.has(name))
+      throw syntaxError(t.position, t.text, `'${name}' cannot be ${what}: use another name`);
+    return name;
+  }
+
   private isKeyword(word: string, offset = 0): boolean {
     const t = this.tokens[this.at + offset];
     return t?.kind === 'name' && t.text.toUpperCase() === word;
@@ -203,7 +235,7 @@ class Parser {
     if (!this.isKeyword('AS')) return undefined;
     this.at++;
     if (this.token.kind !== 'name') this.fail('a name after AS');
-    return String(this.tokens[this.at++]?.value);
+    return this.allowedName(this.tokens[this.at++] as Token, 'an alias');
   }
 
   private source(): TwinQuery['from'] {
@@ -235,41 +267,40 @@ class Parser {
   }
 
   private unary(): Condition {
-    if (++this.depth > MAX_DEPTH) this.fail(`at most ${MAX_DEPTH} nested conditions`);
-    try {
-      if (this.isKeyword('NOT')) {
+    if (this.isKeyword('NOT'))
+      return this.nested(() => {
         this.at++;
         return { kind: 'not', operand: this.unary() };
-      }
-      if (this.isSymbol('(')) {
+      });
+    if (this.isSymbol('('))
+      return this.nested(() => {
         this.at++;
         const inner = this.or();
         this.symbol(')');
         return inner;
-      }
-      return this.predicate();
-    } finally {
-      this.depth--;
-    }
+      });
+    return this.predicate();
   }
 
   private predicate(): Condition {
     const name = this.token.kind === 'name' ? this.token.text.toUpperCase() : '';
     const isCall = this.tokens[this.at + 1]?.text === '(';
-    if (isCall && (CHECKS as readonly string[]).includes(name)) {
-      this.at += 2;
-      const arg = this.operand();
-      this.symbol(')');
-      return { kind: 'check', fn: name as TypeCheck, arg };
-    }
-    if (isCall && (name === 'STARTSWITH' || name === 'ENDSWITH')) {
-      this.at += 2;
-      const arg = this.operand();
-      this.symbol(',', `',' and the ${name === 'STARTSWITH' ? 'prefix' : 'suffix'}`);
-      const affix = this.operand();
-      this.symbol(')');
-      return { kind: 'affix', fn: name, arg, affix };
-    }
+    if (isCall && (CHECKS as readonly string[]).includes(name))
+      return this.nested(() => {
+        this.at += 2;
+        const arg = this.operand();
+        this.symbol(')');
+        return { kind: 'check', fn: name as TypeCheck, arg };
+      });
+    if (isCall && (name === 'STARTSWITH' || name === 'ENDSWITH'))
+      return this.nested(() => {
+        this.at += 2;
+        const arg = this.operand();
+        this.symbol(',', `',' and the ${name === 'STARTSWITH' ? 'prefix' : 'suffix'}`);
+        const affix = this.operand();
+        this.symbol(')');
+        return { kind: 'affix', fn: name, arg, affix };
+      });
     const left = this.operand();
     if (
       this.isKeyword('IN') ||
@@ -302,12 +333,19 @@ class Parser {
   }
 
   private list(): Literal[] {
+    const start = this.token;
     this.symbol('[', "'[' to start the list");
     const values: Literal[] = [];
     if (!this.isSymbol(']')) {
       values.push(this.literalOrFail());
       while (this.isSymbol(',')) {
         this.at++;
+        if (values.length === MAX_LIST_ITEMS)
+          throw syntaxError(
+            start.position,
+            start.text,
+            `the list has more than ${MAX_LIST_ITEMS} values: split the query`,
+          );
         values.push(this.literalOrFail());
       }
     }
@@ -317,12 +355,13 @@ class Parser {
 
   private operand(): Operand {
     const name = this.token.kind === 'name' ? this.token.text.toUpperCase() : '';
-    if ((name === 'LOWER' || name === 'UPPER') && this.tokens[this.at + 1]?.text === '(') {
-      this.at += 2;
-      const arg = this.operand();
-      this.symbol(')');
-      return { kind: 'case', fn: name, arg };
-    }
+    if ((name === 'LOWER' || name === 'UPPER') && this.tokens[this.at + 1]?.text === '(')
+      return this.nested(() => {
+        this.at += 2;
+        const arg = this.operand();
+        this.symbol(')');
+        return { kind: 'case', fn: name, arg };
+      });
     const literal = this.literal();
     if (literal) return literal;
     if (this.token.kind !== 'name' || RESERVED.has(this.token.text.toUpperCase()))
@@ -365,7 +404,7 @@ class Parser {
     if (t.kind !== 'name' || (first && RESERVED.has(t.text.toUpperCase())))
       this.fail('a property name');
     this.at++;
-    return t.text;
+    return this.allowedName(t, 'a property name');
   }
 }
 
