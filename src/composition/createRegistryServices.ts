@@ -3,7 +3,8 @@ import { TableClient } from '@azure/data-tables';
 import type { QueueClient } from '@azure/storage-queue';
 import { SasJobBlobs } from '../adapters/blob/SasJobBlobs';
 import { AllowListDestinationGuard } from '../adapters/blob/AllowListDestinationGuard';
-import { ownBlobEndpoint } from '../adapters/blob/ownBlobEndpoint';
+import { allowListEntry, ownBlobEndpoint } from '../adapters/blob/ownBlobEndpoint';
+import { ownStorageAccount } from '../domain/jobs/OwnStorageAccount';
 import { resolveConnections } from './resolveConnections';
 import {
   cosmosClient,
@@ -260,12 +261,28 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   // Identity-based jobs reach customer storage as the identity the app reaches its own with.
   const storageIdentity =
     'identity' in connections.storage ? credentialFor(connections.storage.identity) : null;
-  const own =
+  // The own account is on the allow-list, but only for the containers named for jobs.
+  const ownEndpoint =
     'connectionString' in connections.storage
       ? ownBlobEndpoint(connections.storage.connectionString)
-      : new URL(connections.storage.blobUri).host;
+      : { url: connections.storage.blobUri, accountName: null };
+  const own = ownEndpoint
+    ? [
+        ownStorageAccount(
+          ownEndpoint.url,
+          ownEndpoint.accountName,
+          settings.JOBS_OWN_ACCOUNT_CONTAINERS,
+        ),
+      ]
+    : [];
   const destinations = new AllowListDestinationGuard(
-    parseAllowList(`${settings.JOBS_ALLOWED_STORAGE_HOSTS}${own ? `,${own}` : ''}`),
+    parseAllowList(
+      [
+        settings.JOBS_ALLOWED_STORAGE_HOSTS,
+        ...(ownEndpoint ? [allowListEntry(ownEndpoint.url)] : []),
+      ].join(','),
+    ),
+    own,
   );
   const jobWorker = new JobWorker({
     jobs: jobStore,
