@@ -302,6 +302,7 @@ var appSettings = [
   { name: 'JOBS_QUEUE_NAME', value: 'registry-jobs' }
   { name: 'JOBS_ALLOWED_STORAGE_HOSTS', value: '*.blob.core.windows.net' }
   { name: 'JOBS_OWN_ACCOUNT_CONTAINERS', value: 'registry-jobs' }
+  { name: 'JOBS_MAX_ACTIVE', value: '1' }
   { name: 'JOBS_MAX_CONCURRENT', value: '4' }
   { name: 'JOBS_LEASE_SECONDS', value: '60' }
   { name: 'JOBS_SLICE_SECONDS', value: '120' }

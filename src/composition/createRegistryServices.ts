@@ -314,14 +314,10 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       certificates,
       metrics,
       bulk,
-      jobs: new RegistryJobs(
-        jobStore,
-        queue,
-        clock,
-        logger,
-        destinations,
-        storageIdentity !== null,
-      ),
+      jobs: new RegistryJobs(jobStore, queue, clock, logger, destinations, {
+        hasIdentity: storageIdentity !== null,
+        maxActive: settings.JOBS_MAX_ACTIVE,
+      }),
       jobWorker,
       policies,
       clock,

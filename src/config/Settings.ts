@@ -111,6 +111,8 @@ export const settingsSchema = z.object({
         .array(z.string().regex(CONTAINER_NAME, 'must list valid blob container names'))
         .min(1, 'must name at least one container'),
     ),
+  /** Import and export jobs enqueued or running at once (IoT Hub allows one). */
+  JOBS_MAX_ACTIVE: count(1),
   JOBS_MAX_CONCURRENT: count(4),
   JOBS_LEASE_SECONDS: count(60),
   JOBS_SLICE_SECONDS: count(120),

@@ -60,6 +60,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     JOBS_ALLOWED_STORAGE_HOSTS: `${DEFAULT_STORAGE_HOSTS},${customerBlobHost}`,
+    // Test files run side by side against this one stack, each creating jobs; IoT Hub's one
+    // active job (the default) is tested on runtimes of their own (jobQuota.test.ts).
+    JOBS_MAX_ACTIVE: '1000',
   });
   const stack = await startLocalStack({
     settings,

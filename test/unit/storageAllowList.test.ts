@@ -252,9 +252,10 @@ describe('the blob names of a job', () => {
 });
 
 describe('the settings of job containers', () => {
-  it('default to one container', () => {
+  it("default to one container, and one active job as IoT Hub's", () => {
     const settings = parseSettings({});
     expect(settings.JOBS_OWN_ACCOUNT_CONTAINERS).toEqual(['registry-jobs']);
+    expect(settings.JOBS_MAX_ACTIVE).toBe(1);
     expect(
       parseSettings({ JOBS_OWN_ACCOUNT_CONTAINERS: ' exports , imports ' })
         .JOBS_OWN_ACCOUNT_CONTAINERS,
@@ -280,5 +281,6 @@ describe('the settings of job containers', () => {
     expect(() => parseSettings({ JOBS_OWN_ACCOUNT_CONTAINERS: 'Bad_Name' })).toThrow(
       /JOBS_OWN_ACCOUNT_CONTAINERS.*valid blob container names/,
     );
+    expect(() => parseSettings({ JOBS_MAX_ACTIVE: '0' })).toThrow(/JOBS_MAX_ACTIVE/);
   });
 });
