@@ -14,14 +14,19 @@ import {
   type StorageDestinationGuard,
 } from '../../ports/StorageDestinationGuard';
 
-/** Bounded retries, so an unreachable account fails the job in seconds instead of hanging it. */
-const PIPELINE: StoragePipelineOptions = {
+/**
+ * Bounded retries, so an unreachable account fails the job in seconds instead of hanging it.
+ * Redirects are never followed: a storage account does not redirect, and a followed one would
+ * take the job to a container (or host) that was never checked. The 3xx becomes the failure.
+ */
+const PIPELINE: StoragePipelineOptions & { redirectOptions: { maxRetries: number } } = {
   retryOptions: {
     maxTries: 3,
     retryDelayInMs: 500,
     maxRetryDelayInMs: 4000,
     tryTimeoutInMs: 60_000,
   },
+  redirectOptions: { maxRetries: 0 },
 };
 
 /** Equal-length block IDs, a function of the block's number alone. */
