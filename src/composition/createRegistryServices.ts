@@ -3,7 +3,11 @@ import { TableClient } from '@azure/data-tables';
 import type { QueueClient } from '@azure/storage-queue';
 import { SasJobBlobs } from '../adapters/blob/SasJobBlobs';
 import { AllowListDestinationGuard } from '../adapters/blob/AllowListDestinationGuard';
-import { allowListEntry, ownBlobEndpoint } from '../adapters/blob/ownBlobEndpoint';
+import {
+  allowListEntry,
+  ownBlobEndpoint,
+  type BlobEndpoint,
+} from '../adapters/blob/ownBlobEndpoint';
 import { ownStorageAccount } from '../domain/jobs/OwnStorageAccount';
 import { resolveConnections } from './resolveConnections';
 import {
@@ -83,6 +87,11 @@ export interface RegistryEnvironment {
   policies: ReadonlyMap<string, SharedAccessPolicy>;
   logger: Logger;
   clock?: Clock;
+  /**
+   * The Functions host's own storage, when it may be another account than the service's:
+   * jobs may use it only in the job containers too (it is never added to the allow-list).
+   */
+  hostStorage?: BlobEndpoint | null;
   /** Test seams: wrap an adapter (e.g. to make a worker die at a chosen point). */
   decorate?: {
     jobStore?: (store: JobStore) => JobStore;
@@ -266,15 +275,9 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     'connectionString' in connections.storage
       ? ownBlobEndpoint(connections.storage.connectionString)
       : { url: connections.storage.blobUri, accountName: null };
-  const own = ownEndpoint
-    ? [
-        ownStorageAccount(
-          ownEndpoint.url,
-          ownEndpoint.accountName,
-          settings.JOBS_OWN_ACCOUNT_CONTAINERS,
-        ),
-      ]
-    : [];
+  const own = [ownEndpoint, env.hostStorage ?? null]
+    .filter((e): e is BlobEndpoint => e !== null)
+    .map((e) => ownStorageAccount(e.url, e.accountName, settings.JOBS_OWN_ACCOUNT_CONTAINERS));
   const destinations = new AllowListDestinationGuard(
     parseAllowList(
       [

@@ -4,7 +4,11 @@ import {
   AllowListDestinationGuard,
   isBlockedAddress,
 } from '../../src/adapters/blob/AllowListDestinationGuard';
-import { allowListEntry, ownBlobEndpoint } from '../../src/adapters/blob/ownBlobEndpoint';
+import {
+  allowListEntry,
+  hostBlobEndpoint,
+  ownBlobEndpoint,
+} from '../../src/adapters/blob/ownBlobEndpoint';
 import { containerClient, SasJobBlobs } from '../../src/adapters/blob/SasJobBlobs';
 import { parseSettings } from '../../src/config/Settings';
 import { blobNameProblem } from '../../src/domain/jobs/blobNameProblem';
@@ -181,6 +185,32 @@ describe("the service's own storage account", () => {
           `${container.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.* of the service's own storage account, where jobs may use only 'registry-jobs', 'exports' \\(JOBS_OWN_ACCOUNT_CONTAINERS\\)`,
         ),
       );
+  });
+
+  it("includes the Functions host's storage when it is another account", async () => {
+    const host = hostBlobEndpoint({ AzureWebJobsStorage__accountName: 'hostacct' });
+    expect(host).toEqual({
+      url: 'https://hostacct.blob.core.windows.net',
+      accountName: 'hostacct',
+    });
+    expect(hostBlobEndpoint({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' })?.url).toBe(
+      'http://127.0.0.1:10000/devstoreaccount1',
+    );
+    expect(hostBlobEndpoint({})).toBeNull();
+    const guard = new AllowListDestinationGuard(
+      parseAllowList(DEFAULT_STORAGE_HOSTS),
+      [
+        ownStorageAccount('https://acct.blob.core.windows.net', null, ['registry-jobs']),
+        ownStorageAccount(host!.url, host!.accountName, ['registry-jobs']),
+      ],
+      publicAddress,
+    );
+    await expect(
+      guard.check(`https://hostacct.blob.core.windows.net/azure-webjobs-secrets${sas}`),
+    ).rejects.toThrow(/'azure-webjobs-secrets' of the service's own storage account/);
+    await expect(
+      guard.check(`https://hostacct.blob.core.windows.net/registry-jobs${sas}`),
+    ).resolves.toBeUndefined();
   });
 
   it('on Azurite, is the account in the path (path-style), not every account on the host', async () => {

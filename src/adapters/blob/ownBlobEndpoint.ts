@@ -40,3 +40,16 @@ export const allowListEntry = (endpoint: string): string => {
   const url = new URL(endpoint);
   return `${url.protocol === 'http:' ? 'http://' : ''}${url.host}`;
 };
+
+/**
+ * The blob endpoint of the Functions host's storage (AzureWebJobsStorage, by its connection
+ * string or its identity-based `__blobServiceUri` / `__accountName` settings): it holds the
+ * host's keys and leases, and may hold the deployment package.
+ */
+export function hostBlobEndpoint(env: Record<string, string | undefined>): BlobEndpoint | null {
+  if (env.AzureWebJobsStorage) return ownBlobEndpoint(env.AzureWebJobsStorage);
+  const uri = env.AzureWebJobsStorage__blobServiceUri;
+  const account = env.AzureWebJobsStorage__accountName;
+  if (uri) return { url: uri, accountName: account ?? null };
+  return account ? { url: `https://${account}.blob.core.windows.net`, accountName: account } : null;
+}
