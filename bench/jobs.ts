@@ -107,6 +107,8 @@ const settingsFor = (env: Env, container: string) =>
     EVENTHUB_CHECKPOINT_CONTAINER: `ckpt-${container}`,
     JOBS_EXPORT_PAGE_SIZE: String(PAGE),
     JOBS_SLICE_SECONDS: '3600',
+    // The job containers are in the service's own (Azurite) account.
+    JOBS_OWN_ACCOUNT_CONTAINERS: 'export,import-errors',
   });
 
 function runtime(env: Env, container: string): Promise<RegistryRuntime> {

@@ -34,7 +34,8 @@ resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Storage: the Functions host, the liveness map and catalog (tables), the job queue.
+// Storage: the Functions host, the deployment package, the liveness map and catalog (tables),
+// the job queue, and the one container import and export jobs may use in this account.
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: take('${name}st${suffix}', 24)
@@ -57,6 +58,22 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
 resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService
   name: 'deployments'
+}
+
+// The host's leases and keys, and the Event Hubs triggers' checkpoints: created here, so that
+// the app's identity needs a role on these containers only, not on the account.
+var hostContainerNames = [ 'azure-webjobs-hosts', 'azure-webjobs-secrets', 'azure-webjobs-eventhub' ]
+
+resource hostContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for container in hostContainerNames: {
+  parent: blobService
+  name: container
+}]
+
+// Jobs reach this account (as the app's identity, for identity-based jobs) only here:
+// JOBS_OWN_ACCOUNT_CONTAINERS names it, and the code refuses every other container of the account.
+resource jobContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'registry-jobs'
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,7 +206,8 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
 // Role assignments: the least each service needs.
 
 var roles = {
-  blobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // host leases, deployments, job blobs
+  blobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // the host's containers, as the Functions docs ask
+  blobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe' // the deployment package, job blobs
   queueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // the job queue
   tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // liveness map, catalog
   eventHubsDataSender: '2b629674-e913-4c01-ae53-ef4638d8f975'
@@ -198,7 +216,10 @@ var roles = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
-resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in [ roles.blobDataOwner, roles.queueDataContributor, roles.tableDataContributor ]: {
+// Queues and tables on the account; no blob role there: blob access is per container, below, so
+// the identity jobs run as can never write the deployment package or the host's keys outside
+// what the host itself needs.
+resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in [ roles.queueDataContributor, roles.tableDataContributor ]: {
   scope: storage
   name: guid(storage.id, identity.id, role)
   properties: {
@@ -207,6 +228,37 @@ resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [fo
     principalType: 'ServicePrincipal'
   }
 }]
+
+resource hostContainerRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (container, i) in hostContainerNames: {
+  scope: hostContainers[i]
+  name: guid(hostContainers[i].id, identity.id, roles.blobDataOwner)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.blobDataOwner)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}]
+
+// Flex Consumption reads (and publishing writes) the package as this identity.
+resource deploymentRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: deploymentContainer
+  name: guid(deploymentContainer.id, identity.id, roles.blobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.blobDataContributor)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource jobContainerRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: jobContainer
+  name: guid(jobContainer.id, identity.id, roles.blobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.blobDataContributor)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
 
 resource eventHubRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in [ roles.eventHubsDataSender, roles.eventHubsDataReceiver ]: {
   scope: eventHubs
@@ -302,6 +354,8 @@ var appSettings = [
   // Jobs.
   { name: 'JOBS_QUEUE_NAME', value: 'registry-jobs' }
   { name: 'JOBS_ALLOWED_STORAGE_HOSTS', value: '*.blob.core.windows.net' }
+  { name: 'JOBS_OWN_ACCOUNT_CONTAINERS', value: jobContainer.name }
+  { name: 'JOBS_MAX_ACTIVE', value: '1' }
   { name: 'JOBS_MAX_CONCURRENT', value: '4' }
   { name: 'JOBS_LEASE_SECONDS', value: '60' }
   { name: 'JOBS_SLICE_SECONDS', value: '120' }
@@ -344,7 +398,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       appSettings: appSettings
     }
   }
-  dependsOn: [ storageRoles, eventHubRoles, vaultRole, cosmosData, insightsRole ]
+  dependsOn: [ storageRoles, hostContainerRoles, deploymentRole, jobContainerRole, eventHubRoles, vaultRole, cosmosData, insightsRole ]
 }
 
 output functionAppName string = app.name

@@ -3,7 +3,12 @@ import { TableClient } from '@azure/data-tables';
 import type { QueueClient } from '@azure/storage-queue';
 import { SasJobBlobs } from '../adapters/blob/SasJobBlobs';
 import { AllowListDestinationGuard } from '../adapters/blob/AllowListDestinationGuard';
-import { ownBlobEndpoint } from '../adapters/blob/ownBlobEndpoint';
+import {
+  allowListEntry,
+  ownBlobEndpoint,
+  type BlobEndpoint,
+} from '../adapters/blob/ownBlobEndpoint';
+import { ownStorageAccount } from '../domain/jobs/OwnStorageAccount';
 import { resolveConnections } from './resolveConnections';
 import {
   cosmosClient,
@@ -85,6 +90,11 @@ export interface RegistryEnvironment {
   policies: ReadonlyMap<string, SharedAccessPolicy>;
   logger: Logger;
   clock?: Clock;
+  /**
+   * The Functions host's own storage, when it may be another account than the service's:
+   * jobs may use it only in the job containers too (it is never added to the allow-list).
+   */
+  hostStorage?: BlobEndpoint | null;
   /** Test seams: wrap an adapter (e.g. to make a worker die at a chosen point). */
   decorate?: {
     jobStore?: (store: JobStore) => JobStore;
@@ -273,12 +283,22 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   // Identity-based jobs reach customer storage as the identity the app reaches its own with.
   const storageIdentity =
     'identity' in connections.storage ? credentialFor(connections.storage.identity) : null;
-  const own =
+  // The own account is on the allow-list, but only for the containers named for jobs.
+  const ownEndpoint =
     'connectionString' in connections.storage
       ? ownBlobEndpoint(connections.storage.connectionString)
-      : new URL(connections.storage.blobUri).host;
+      : { url: connections.storage.blobUri, accountName: null };
+  const own = [ownEndpoint, env.hostStorage ?? null]
+    .filter((e): e is BlobEndpoint => e !== null)
+    .map((e) => ownStorageAccount(e.url, e.accountName, settings.JOBS_OWN_ACCOUNT_CONTAINERS));
   const destinations = new AllowListDestinationGuard(
-    parseAllowList(`${settings.JOBS_ALLOWED_STORAGE_HOSTS}${own ? `,${own}` : ''}`),
+    parseAllowList(
+      [
+        settings.JOBS_ALLOWED_STORAGE_HOSTS,
+        ...(ownEndpoint ? [allowListEntry(ownEndpoint.url)] : []),
+      ].join(','),
+    ),
+    own,
   );
   const jobWorker = new JobWorker({
     jobs: jobStore,
@@ -310,14 +330,10 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       certificates,
       metrics,
       bulk,
-      jobs: new RegistryJobs(
-        jobStore,
-        queue,
-        clock,
-        logger,
-        destinations,
-        storageIdentity !== null,
-      ),
+      jobs: new RegistryJobs(jobStore, queue, clock, logger, destinations, {
+        hasIdentity: storageIdentity !== null,
+        maxActive: settings.JOBS_MAX_ACTIVE,
+      }),
       jobWorker,
       policies,
       clock,

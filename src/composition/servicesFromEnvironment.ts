@@ -2,6 +2,7 @@ import { parsePolicies } from '../adapters/policies/parsePolicies';
 import { parseSettings } from '../config/Settings';
 import { createRegistryServices } from './createRegistryServices';
 import { jsonLogger } from '../adapters/logging/jsonLogger';
+import { hostBlobEndpoint } from '../adapters/blob/ownBlobEndpoint';
 import type { RegistryServices } from './RegistryServices';
 
 let services: Promise<RegistryServices> | undefined;
@@ -24,7 +25,8 @@ export function servicesFromEnvironment(): Promise<RegistryServices> {
     const policies = parsePolicies(settings.SHARED_ACCESS_POLICIES, 'SHARED_ACCESS_POLICIES');
     // Structured: one JSON object per line, with the request's operation id.
     const logger = jsonLogger();
-    return (await createRegistryServices({ settings, policies, logger })).services;
+    const hostStorage = hostBlobEndpoint(process.env);
+    return (await createRegistryServices({ settings, policies, logger, hostStorage })).services;
   })().catch((error: unknown) => {
     services = undefined; // let the next invocation retry a failed start-up
     throw error;

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { DEFAULT_STORAGE_HOSTS, parseAllowList } from '../domain/jobs/StorageAllowList';
+import { reservedContainerReason } from '../domain/jobs/reservedContainers';
 
 const optional = z.string().trim().min(1).optional();
+const CONTAINER_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
 const count = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** Every setting the service reads (see local.settings.example.json). Parsed once, at start-up. */
@@ -44,7 +46,7 @@ export const settingsSchema = z.object({
   /** Local host only: the blob container of the Event Hubs triggers' ownership and checkpoints. */
   EVENTHUB_CHECKPOINT_CONTAINER: z
     .string()
-    .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid blob container name')
+    .regex(CONTAINER_NAME, 'must be a valid blob container name')
     .default('azure-webjobs-eventhub'),
   /** Local host only: the embedded Event Hubs stand-in's AMQP port, partitions and retention. */
   EVENTHUB_PORT: z.coerce.number().int().min(0).max(65535).default(5672),
@@ -91,6 +93,26 @@ export const settingsSchema = z.object({
         ctx.addIssue({ code: 'custom', message: (error as Error).message });
       }
     }),
+  /**
+   * The only containers of the service's own storage account jobs may use (comma-separated):
+   * that account also holds the host's keys, the deployment package and checkpoints.
+   */
+  JOBS_OWN_ACCOUNT_CONTAINERS: z
+    .string()
+    .default('registry-jobs')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((c) => c.trim())
+        .filter((c) => c !== ''),
+    )
+    .pipe(
+      z
+        .array(z.string().regex(CONTAINER_NAME, 'must list valid blob container names'))
+        .min(1, 'must name at least one container'),
+    ),
+  /** Import and export jobs enqueued or running at once (IoT Hub allows one). */
+  JOBS_MAX_ACTIVE: count(1),
   JOBS_MAX_CONCURRENT: count(4),
   JOBS_LEASE_SECONDS: count(60),
   JOBS_SLICE_SECONDS: count(120),
@@ -110,13 +132,26 @@ export const settingsSchema = z.object({
 
 export type Settings = z.infer<typeof settingsSchema>;
 
+/** Rules across settings: no job container of the own account may hold the host's data. */
+const checkedSettings = settingsSchema.superRefine((settings, ctx) => {
+  for (const container of settings.JOBS_OWN_ACCOUNT_CONTAINERS) {
+    const reason = reservedContainerReason(container, settings.EVENTHUB_CHECKPOINT_CONTAINER);
+    if (reason)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JOBS_OWN_ACCOUNT_CONTAINERS'],
+        message: `${reason}, so jobs may never use it: name a container of its own for jobs (such as registry-jobs)`,
+      });
+  }
+});
+
 /** Parses settings, failing fast with the names of the settings that are wrong. */
 export function parseSettings(source: Record<string, string | undefined>): Settings {
   // An empty value (as local.settings.example.json lists them) means "not set".
   const present = Object.fromEntries(
     Object.entries(source).filter(([, v]) => v !== undefined && v.trim() !== ''),
   );
-  const parsed = settingsSchema.safeParse(present);
+  const parsed = checkedSettings.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`Invalid settings: ${problems}`);

@@ -12,6 +12,11 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   IotHubUnauthorizedAccess: 401,
   TooManyDevices: 403,
   TooManyModulesOnDevice: 403,
+  // IoT Hub answers a second active import/export job with 403 JobQuotaExceeded ("Failed to
+  // create job since there is another job running", 403001 in azure-iot-sdk-csharp's
+  // IotHubServiceErrorCode; JobQuotaExceededException in its v1 SDK); azure-iothub raises
+  // TooManyDevicesError for a 403.
+  JobQuotaExceeded: 403,
   DeviceNotFound: 404,
   ModuleNotFound: 404,
   JobNotFound: 404,

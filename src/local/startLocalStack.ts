@@ -34,6 +34,7 @@ import {
 } from './superviseStandIn';
 import { deviceRoutes } from '../http/deviceRoutes';
 import { createHmac } from 'node:crypto';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { eventHubTriggers, type EventHubTriggers } from './eventHubTriggers';
 
 /** The key name of the embedded Event Hubs stand-in, as on a namespace. */
@@ -220,7 +221,13 @@ export async function startLocalStack({
       cosmosEndpoint = cosmos.value.endpoint;
       cosmosKey = cosmos.value.key;
     }
-    if (azurite.value) storage = azurite.value.connectionString;
+    if (azurite.value) {
+      storage = azurite.value.connectionString;
+      // As infra/main.bicep creates them in Azure: the only containers of this account jobs may use.
+      const blobs = BlobServiceClient.fromConnectionString(storage);
+      for (const container of settings.JOBS_OWN_ACCOUNT_CONTAINERS)
+        await blobs.getContainerClient(container).createIfNotExists();
+    }
     if (hubs.value) eventHubs = hubs.value.connectionString();
 
     const runtime = await createRegistryServices({

@@ -17,4 +17,18 @@ export interface JobStore {
    */
   claimSlot(jobId: string, slots: number, until: Date, now: Date): Promise<number | null>;
   releaseSlot(slot: number, jobId: string): Promise<void>;
+  /**
+   * Takes one of `places` active-job places for a job about to be created, so that no more than
+   * `places` jobs are enqueued or running at once across every instance (IoT Hub's quota).
+   * A place is free when its job has ended, or was never stored `unstoredSeconds` after it was
+   * taken (its creator died). Returns false when every place is held.
+   */
+  reserveActive(
+    jobId: string,
+    places: number,
+    now: Date,
+    unstoredSeconds: number,
+  ): Promise<boolean>;
+  /** Frees the job's active-job place, if it holds one. */
+  releaseActive(jobId: string): Promise<void>;
 }

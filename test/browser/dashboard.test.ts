@@ -157,7 +157,8 @@ describe('the dashboard, in Chromium, against npm start', () => {
 
   it('starts an export and follows its progress to the end', async () => {
     const blobs = BlobServiceClient.fromConnectionString(service.storageConnectionString);
-    const container = blobs.getContainerClient('dashboard-export');
+    // The job container npm start makes in its Azurite: the only one of its account jobs may use.
+    const container = blobs.getContainerClient('registry-jobs');
     await container.createIfNotExists();
     const sas = await container.generateSasUrl({
       permissions: ContainerSASPermissions.parse('racwdl'),

@@ -161,7 +161,8 @@ describe('concurrency and cancel', () => {
     const running = new Set<string>();
     let most = 0;
     const rt = await startTestRuntime(
-      { ...SETTINGS, JOBS_MAX_CONCURRENT: '1' },
+      // Two jobs active at once (IoT Hub allows one), so that one waits for a run slot.
+      { ...SETTINGS, JOBS_MAX_CONCURRENT: '1', JOBS_MAX_ACTIVE: '2' },
       {
         jobTrigger: true,
         decorate: {

@@ -15,11 +15,20 @@ export interface TestContainer {
   upload(blobName: string, text: string): Promise<void>;
 }
 
-/** A fresh container in the shared Azurite (or only its name, with `create: false`). */
-export async function testContainer({ create = true } = {}): Promise<TestContainer> {
-  const service = BlobServiceClient.fromConnectionString(inject('stack').storageConnectionString);
-  const client = service.getContainerClient(`jobs-${randomUUID()}`);
-  if (create) await client.create();
+/**
+ * A fresh container in the customers' Azurite (or only its name, with `create: false`); with
+ * `own`, a container of that name in the service's own account.
+ */
+export async function testContainer({
+  create = true,
+  own,
+}: { create?: boolean; own?: string } = {}): Promise<TestContainer> {
+  const stack = inject('stack');
+  const service = BlobServiceClient.fromConnectionString(
+    own ? stack.storageConnectionString : stack.customerStorageConnectionString,
+  );
+  const client = service.getContainerClient(own ?? `jobs-${randomUUID()}`);
+  if (create) await client.createIfNotExists();
   return {
     client,
     sas: (permissions = 'racwdl', expiresInSeconds = 3600) =>

@@ -6,6 +6,9 @@ import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
 import { parseSettings } from '../../src/config/Settings';
 import { startLocalStack } from '../../src/local/startLocalStack';
+import { startAzurite } from '../../src/local/startAzurite';
+import { allowListEntry } from '../../src/adapters/blob/ownBlobEndpoint';
+import { DEFAULT_STORAGE_HOSTS } from '../../src/domain/jobs/StorageAllowList';
 import { consoleLogger } from '../../src/local/consoleLogger';
 import { silentLogger } from '../../src/ports/Logger';
 import type { SharedAccessPolicy } from '../../src/domain/auth/SharedAccessPolicy';
@@ -23,6 +26,10 @@ export interface ProvidedStack {
   policies: SharedAccessPolicy[];
   /** Removed after the run: test runtimes keep their Event Hubs stand-ins' data here. */
   dataDir: string;
+  /** The customers' storage account that jobs read and write (not the service's own). */
+  customerStorageConnectionString: string;
+  /** Its allow-list entry (`http://127.0.0.1:<port>`). */
+  customerBlobHost: string;
 }
 
 const ROOT = resolve(__dirname, '../..');
@@ -42,12 +49,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
     join(ROOT, 'tsconfig.build.json'),
   ]);
   const dataDir = await mkdtemp(join(tmpdir(), 'registry-test-'));
+  // The customers' storage, a second Azurite: in the service's own account, jobs may use only
+  // the containers named for them (JOBS_OWN_ACCOUNT_CONTAINERS).
+  const customerStorage = await startAzurite({ inMemory: true });
+  const customerBlobHost = allowListEntry(customerStorage.blobEndpoint);
   const settings = parseSettings({
     PORT: '0',
     HTTPS_PORT: '0',
     EVENTHUB_PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
+    JOBS_ALLOWED_STORAGE_HOSTS: `${DEFAULT_STORAGE_HOSTS},${customerBlobHost}`,
+    // Test files run side by side against this one stack, each creating jobs; IoT Hub's one
+    // active job (the default) is tested on runtimes of their own (jobQuota.test.ts).
+    JOBS_MAX_ACTIVE: '1000',
   });
   const stack = await startLocalStack({
     settings,
@@ -66,9 +81,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     cosmosContainer: settings.COSMOS_CONTAINER,
     policies: [...stack.policies.values()],
     dataDir,
+    customerStorageConnectionString: customerStorage.connectionString,
+    customerBlobHost,
   });
   return async () => {
     await stack.stop();
+    await customerStorage.stop();
     await rm(dataDir, { recursive: true, force: true });
   };
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { join } from 'node:path';
 import { parseSettings } from '../../src/config/Settings';
+import { DEFAULT_STORAGE_HOSTS } from '../../src/domain/jobs/StorageAllowList';
 import {
   createRegistryServices,
   type RegistryRuntime,
@@ -82,6 +83,11 @@ export async function startTestRuntime(
     // Its own queue: the shared stack's worker must not take this runtime's messages.
     JOBS_QUEUE_NAME: `jobs${suffix}`,
     ...settings,
+    // Besides whatever the test allows: the customers' storage that testContainer() makes.
+    JOBS_ALLOWED_STORAGE_HOSTS: [
+      settings.JOBS_ALLOWED_STORAGE_HOSTS ?? DEFAULT_STORAGE_HOSTS,
+      stack.customerBlobHost,
+    ].join(','),
   };
   const eventHubs = await startEventHubsStandIn({
     hubs: [

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { settingsSchema } from '../../src/config/Settings';
+import { parseSettings, settingsSchema } from '../../src/config/Settings';
+import { RESERVED_CONTAINERS } from '../../src/domain/jobs/reservedContainers';
 
 const root = join(__dirname, '../..');
 const template = readFileSync(join(root, 'infra/main.bicep'), 'utf8');
@@ -66,6 +67,42 @@ function compare(schemaKeys: readonly string[], functions: string, bicep: string
   return { missing, unconnected, unread };
 }
 
+const BLOB_ROLES = ['blobDataOwner', 'blobDataContributor', 'blobDataReader'];
+
+/** Each role assignment's scope and the roles it grants (by their name in `var roles`). */
+function roleAssignments(bicep: string): { name: string; scope: string; roles: string[] }[] {
+  return [
+    ...bicep.matchAll(
+      /^resource (\w+) 'Microsoft\.Authorization\/roleAssignments@[^']+' = ([\s\S]*?)^\}\]?$/gm,
+    ),
+  ].map((m) => ({
+    name: m[1] as string,
+    scope: /^\s+scope: (\S+)$/m.exec(m[2] as string)?.[1] ?? '',
+    roles: [...new Set([...(m[2] as string).matchAll(/roles\.(\w+)/g)].map((r) => r[1] as string))],
+  }));
+}
+
+/** The symbolic names of resources of a type (`resource <name> '<type>@…'`). */
+const resourcesOf = (bicep: string, type: string) =>
+  [...bicep.matchAll(new RegExp(`^resource (\\w+) '${type.replace(/[./]/g, '\\$&')}@`, 'gm'))].map(
+    (m) => m[1] as string,
+  );
+
+/** The `name:` of a container resource, or of each in a loop over a `var` list. */
+function containerNames(bicep: string, symbol: string): string[] {
+  const body =
+    new RegExp(`^resource ${symbol} [^\\n]*\\n([\\s\\S]*?)^\\}`, 'm').exec(bicep)?.[1] ?? '';
+  const literal = /^\s+name: '([^']+)'$/m.exec(body)?.[1];
+  if (literal) return [literal];
+  const list = new RegExp(
+    `^resource ${symbol} [^\\n]*\\[for \\S+ in (\\w+)|\\[for \\(\\S+, \\S+\\) in (\\w+)`,
+    'm',
+  ).exec(bicep);
+  const variable = list?.[1] ?? list?.[2];
+  const values = variable && new RegExp(`^var ${variable} = \\[([^\\]]*)\\]`, 'm').exec(bicep)?.[1];
+  return values ? [...values.matchAll(/'([^']+)'/g)].map((v) => v[1] as string) : [];
+}
+
 describe('infra/main.bicep', () => {
   it('sets every app setting the code reads in Azure, and none it never reads', () => {
     expect(compare(Object.keys(settingsSchema.shape), registration, template)).toEqual({
@@ -90,6 +127,58 @@ describe('infra/main.bicep', () => {
     expect(compare(Object.keys(settingsSchema.shape), registration, extra).unread).toEqual([
       'STALE_SETTING',
     ]);
+  });
+
+  it("grants the app's identity blob roles on containers only, never on the whole account", () => {
+    const accounts = resourcesOf(template, 'Microsoft.Storage/storageAccounts');
+    const containers = resourcesOf(
+      template,
+      'Microsoft.Storage/storageAccounts/blobServices/containers',
+    );
+    expect(accounts).toEqual(['storage']);
+    const assignments = roleAssignments(template);
+    expect(assignments.length).toBeGreaterThan(5);
+    const blob = assignments.filter((a) => a.roles.some((r) => BLOB_ROLES.includes(r)));
+    for (const a of blob) {
+      expect(accounts, `${a.name} is scoped to ${a.scope}`).not.toContain(a.scope);
+      expect(containers, a.name).toContain(a.scope.replace(/\[\w+\]$/, ''));
+    }
+    // The job container is one of them, and the setting names exactly it.
+    const jobRole = blob.find((a) => a.scope === 'jobContainer');
+    expect(jobRole?.roles).toEqual(['blobDataContributor']);
+    expect(template).toContain("{ name: 'JOBS_OWN_ACCOUNT_CONTAINERS', value: jobContainer.name }");
+    const jobContainers = containerNames(template, 'jobContainer');
+    expect(jobContainers).toEqual(['registry-jobs']);
+    expect(
+      parseSettings({ JOBS_OWN_ACCOUNT_CONTAINERS: jobContainers.join(',') })
+        .JOBS_OWN_ACCOUNT_CONTAINERS,
+    ).toEqual(jobContainers);
+    // The host's containers and the deployment package's are ones the code never lets jobs use.
+    const hostAndDeployment = [
+      ...containerNames(template, 'hostContainers'),
+      ...containerNames(template, 'deploymentContainer'),
+    ];
+    expect(hostAndDeployment).toEqual([
+      'azure-webjobs-hosts',
+      'azure-webjobs-secrets',
+      'azure-webjobs-eventhub',
+      'deployments',
+    ]);
+    for (const c of hostAndDeployment) expect(RESERVED_CONTAINERS, c).toContain(c);
+    expect(template).toMatch(
+      /value: '\$\{storage\.properties\.primaryEndpoints\.blob\}\$\{deploymentContainer\.name\}'/,
+    );
+  });
+
+  it('fails when a blob role is scoped to the whole account', () => {
+    const widened = template.replace(
+      '[for role in [ roles.queueDataContributor,',
+      '[for role in [ roles.blobDataOwner, roles.queueDataContributor,',
+    );
+    const wide = roleAssignments(widened).filter(
+      (a) => a.scope === 'storage' && a.roles.some((r) => BLOB_ROLES.includes(r)),
+    );
+    expect(wide.map((a) => a.name)).toEqual(['storageRoles']);
   });
 
   it('makes the containers, hubs and consumer group the code expects', () => {

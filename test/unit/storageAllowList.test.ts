@@ -1,10 +1,19 @@
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   AllowListDestinationGuard,
   isBlockedAddress,
 } from '../../src/adapters/blob/AllowListDestinationGuard';
-import { ownBlobEndpoint } from '../../src/adapters/blob/ownBlobEndpoint';
-import { containerClient } from '../../src/adapters/blob/SasJobBlobs';
+import {
+  allowListEntry,
+  hostBlobEndpoint,
+  ownBlobEndpoint,
+} from '../../src/adapters/blob/ownBlobEndpoint';
+import { containerClient, SasJobBlobs } from '../../src/adapters/blob/SasJobBlobs';
+import { parseSettings } from '../../src/config/Settings';
+import { blobNameProblem } from '../../src/domain/jobs/blobNameProblem';
+import { ownStorageAccount } from '../../src/domain/jobs/OwnStorageAccount';
+import { RESERVED_CONTAINERS } from '../../src/domain/jobs/reservedContainers';
 import { AnonymousCredential } from '@azure/storage-blob';
 import {
   checkDestination,
@@ -50,7 +59,7 @@ describe('the storage allow-list of jobs', () => {
       ['v6.blob.core.windows.net', ['fd00::1']],
       ['mapped.blob.core.windows.net', ['::ffff:10.1.2.3']],
     ]);
-    const guard = new AllowListDestinationGuard(allowed, (host) =>
+    const guard = new AllowListDestinationGuard(allowed, [], (host) =>
       answers.has(host)
         ? Promise.resolve(answers.get(host)!)
         : Promise.reject(new Error('NXDOMAIN')),
@@ -96,16 +105,22 @@ describe('the storage allow-list of jobs', () => {
       expect(isBlockedAddress(a), a).toBe(false);
   });
 
-  it("allows the service's own storage account", () => {
-    expect(ownBlobEndpoint('UseDevelopmentStorage=true')).toBe('http://127.0.0.1:10000');
-    expect(
-      ownBlobEndpoint(
-        'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=x;BlobEndpoint=http://127.0.0.1:41234/devstoreaccount1;',
-      ),
-    ).toBe('http://127.0.0.1:41234');
-    expect(ownBlobEndpoint('DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=x')).toBe(
-      'acct.blob.core.windows.net',
+  it("finds the service's own storage account in its connection string", () => {
+    expect(ownBlobEndpoint('UseDevelopmentStorage=true')).toEqual({
+      url: 'http://127.0.0.1:10000/devstoreaccount1',
+      accountName: 'devstoreaccount1',
+    });
+    const azurite = ownBlobEndpoint(
+      'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=x;BlobEndpoint=http://127.0.0.1:41234/devstoreaccount1;',
     );
+    expect(azurite).toEqual({
+      url: 'http://127.0.0.1:41234/devstoreaccount1',
+      accountName: 'devstoreaccount1',
+    });
+    expect(allowListEntry(azurite!.url)).toBe('http://127.0.0.1:41234');
+    const azure = ownBlobEndpoint('DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=x');
+    expect(azure?.url).toBe('https://acct.blob.core.windows.net');
+    expect(allowListEntry(azure!.url)).toBe('acct.blob.core.windows.net');
     expect(ownBlobEndpoint(undefined)).toBeNull();
     expect(() => parseAllowList('not a host!')).toThrow(/not a host/);
   });
@@ -123,5 +138,179 @@ describe('how a job reaches a container', () => {
     expect(() => containerClient(uri, 'out', 'identityBased', null)).toThrow(
       /managed identity, and this deployment has none/,
     );
+  });
+});
+
+describe("the service's own storage account", () => {
+  const publicAddress = () => Promise.resolve(['20.60.1.2']);
+  const guardFor = (endpoint: string, accountName: string | null = null) => {
+    const own = ownStorageAccount(endpoint, accountName, ['registry-jobs', 'exports']);
+    return new AllowListDestinationGuard(
+      parseAllowList(`${DEFAULT_STORAGE_HOSTS},${allowListEntry(endpoint)}`),
+      [own],
+      publicAddress,
+    );
+  };
+
+  it('is open to jobs only in the containers named for them, by every name it has', async () => {
+    const guard = guardFor('https://acct.blob.core.windows.net');
+    for (const uri of [
+      'https://acct.blob.core.windows.net/registry-jobs',
+      'https://acct.blob.core.windows.net/exports/a/folder',
+      'https://ACCT.blob.core.windows.net/registry-jobs',
+      // Another account: the customer's, not the service's.
+      'https://other.blob.core.windows.net/deployments',
+      'https://acct2.blob.core.windows.net/azure-webjobs-secrets',
+    ])
+      await expect(guard.check(`${uri}${sas}`), uri).resolves.toBeUndefined();
+    for (const [uri, container] of [
+      ['https://acct.blob.core.windows.net/deployments', "container 'deployments'"],
+      ['https://acct.blob.core.windows.net/azure-webjobs-hosts', "container 'azure-webjobs-hosts'"],
+      ['https://acct.blob.core.windows.net/azure-webjobs-secrets/x', "'azure-webjobs-secrets'"],
+      ['https://acct.blob.core.windows.net/', 'no container'],
+      ['https://acct.blob.core.windows.net', 'no container'],
+      // Dot segments are resolved as the SDK resolves them, before the container is read.
+      ['https://acct.blob.core.windows.net/registry-jobs/../deployments', "'deployments'"],
+      ['https://acct.blob.core.windows.net/registry-jobs/%2e%2e/deployments', "'deployments'"],
+      ['https://acct.blob.core.windows.net/registry-jobs\\..\\deployments', "'deployments'"],
+      ['https://acct.blob.core.windows.net/registry-jobs%2F..%2Fdeployments', 'registry-jobs%2F'],
+      ['https://acct.blob.core.windows.net/azure%2Dwebjobs%2Dhosts', 'azure%2Dwebjobs'],
+      // The same account by its other names.
+      ['https://acct.privatelink.blob.core.windows.net/deployments', "'deployments'"],
+      ['https://acct-secondary.blob.core.windows.net/deployments', "'deployments'"],
+      ['https://acct.z12.blob.storage.azure.net/deployments', "'deployments'"],
+    ] as const)
+      await expect(guard.check(`${uri}${sas}`), uri).rejects.toThrow(
+        new RegExp(
+          `${container.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.* of the service's own storage account, where jobs may use only 'registry-jobs', 'exports' \\(JOBS_OWN_ACCOUNT_CONTAINERS\\)`,
+        ),
+      );
+  });
+
+  it("includes the Functions host's storage when it is another account", async () => {
+    const host = hostBlobEndpoint({ AzureWebJobsStorage__accountName: 'hostacct' });
+    expect(host).toEqual({
+      url: 'https://hostacct.blob.core.windows.net',
+      accountName: 'hostacct',
+    });
+    expect(hostBlobEndpoint({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' })?.url).toBe(
+      'http://127.0.0.1:10000/devstoreaccount1',
+    );
+    expect(hostBlobEndpoint({})).toBeNull();
+    const guard = new AllowListDestinationGuard(
+      parseAllowList(DEFAULT_STORAGE_HOSTS),
+      [
+        ownStorageAccount('https://acct.blob.core.windows.net', null, ['registry-jobs']),
+        ownStorageAccount(host!.url, host!.accountName, ['registry-jobs']),
+      ],
+      publicAddress,
+    );
+    await expect(
+      guard.check(`https://hostacct.blob.core.windows.net/azure-webjobs-secrets${sas}`),
+    ).rejects.toThrow(/'azure-webjobs-secrets' of the service's own storage account/);
+    await expect(
+      guard.check(`https://hostacct.blob.core.windows.net/registry-jobs${sas}`),
+    ).resolves.toBeUndefined();
+  });
+
+  it('on Azurite, is the account in the path (path-style), not every account on the host', async () => {
+    const guard = guardFor('http://127.0.0.1:10000/devstoreaccount1', 'devstoreaccount1');
+    await expect(
+      guard.check(`http://127.0.0.1:10000/devstoreaccount1/registry-jobs${sas}`),
+    ).resolves.toBeUndefined();
+    await expect(
+      guard.check(`http://127.0.0.1:10000/devstoreaccount1/azure-webjobs-hosts${sas}`),
+    ).rejects.toThrow(/'azure-webjobs-hosts' of the service's own storage account/);
+    await expect(
+      guard.check(`http://127.0.0.1:10000/other/../devstoreaccount1/deployments${sas}`),
+    ).rejects.toThrow(/'deployments' of the service's own/);
+    await expect(
+      guard.check(`http://127.0.0.1:10000/customer/anything${sas}`),
+    ).resolves.toBeUndefined();
+  });
+});
+
+describe('the blob names of a job', () => {
+  it.each<[string, RegExp | null]>([
+    ['devices.txt', null],
+    ['exports/2026/devices.txt', null],
+    ['a..b.txt', null],
+    ['...txt', null],
+    ['', /is empty/],
+    ['x'.repeat(1025), /longer than 1024/],
+    ['/devices.txt', /may not start with '\/'/],
+    ['../deployments/released-package.zip', /'\.' or '\.\.' path segments/],
+    ['a/../../deployments/x', /'\.' or '\.\.' path segments/],
+    ['./devices.txt', /'\.' or '\.\.' path segments/],
+    ['..', /'\.' or '\.\.' path segments/],
+    ['..\\deployments\\x', /backslash/],
+    ['line\nbreak', /control characters/],
+    ['nul\u0000', /control characters/],
+    ['c1\u0085', /control characters/],
+    ['folder/', /may not end with/],
+  ])('%j → %s', (name, expected) => {
+    const problem = blobNameProblem(name);
+    if (expected === null) expect(problem).toBeNull();
+    else expect(problem).toMatch(expected);
+  });
+
+  it('are checked again by the worker, before any request', async () => {
+    let connections = 0;
+    const listener = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const { port } = listener.address() as { port: number };
+    let checked = 0;
+    const blobs = new SasJobBlobs({ check: () => Promise.resolve(void checked++) });
+    const uri = `http://127.0.0.1:${port}/devstoreaccount1/registry-jobs${sas}`;
+    try {
+      await expect(
+        blobs
+          .writer(uri, '../deployments/released-package.zip', 'keyBased')
+          .stageBlock(0, Buffer.from('x')),
+      ).rejects.toThrow(/^outputBlobName may not hold '\.' or '\.\.' path segments/);
+      await expect(blobs.reader(uri, '/devices.txt', 'keyBased').properties()).rejects.toThrow(
+        /^inputBlobName may not start with '\/'/,
+      );
+      expect({ checked, connections }).toEqual({ checked: 0, connections: 0 });
+    } finally {
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    }
+  });
+});
+
+describe('the settings of job containers', () => {
+  it("default to one container, and one active job as IoT Hub's", () => {
+    const settings = parseSettings({});
+    expect(settings.JOBS_OWN_ACCOUNT_CONTAINERS).toEqual(['registry-jobs']);
+    expect(settings.JOBS_MAX_ACTIVE).toBe(1);
+    expect(
+      parseSettings({ JOBS_OWN_ACCOUNT_CONTAINERS: ' exports , imports ' })
+        .JOBS_OWN_ACCOUNT_CONTAINERS,
+    ).toEqual(['exports', 'imports']);
+  });
+
+  it("refuse at start-up a container that holds the host's or the deployment's data", () => {
+    for (const container of [...RESERVED_CONTAINERS, 'azure-webjobs-other', 'app-package-x-1a2b3c'])
+      expect(
+        () => parseSettings({ JOBS_OWN_ACCOUNT_CONTAINERS: `registry-jobs,${container}` }),
+        container,
+      ).toThrow(
+        new RegExp(
+          `JOBS_OWN_ACCOUNT_CONTAINERS: '${container}' holds the Functions host's or the deployment's data`,
+        ),
+      );
+    expect(() =>
+      parseSettings({
+        EVENTHUB_CHECKPOINT_CONTAINER: 'checkpoints',
+        JOBS_OWN_ACCOUNT_CONTAINERS: 'checkpoints',
+      }),
+    ).toThrow(/JOBS_OWN_ACCOUNT_CONTAINERS: 'checkpoints' is EVENTHUB_CHECKPOINT_CONTAINER/);
+    expect(() => parseSettings({ JOBS_OWN_ACCOUNT_CONTAINERS: 'Bad_Name' })).toThrow(
+      /JOBS_OWN_ACCOUNT_CONTAINERS.*valid blob container names/,
+    );
+    expect(() => parseSettings({ JOBS_MAX_ACTIVE: '0' })).toThrow(/JOBS_MAX_ACTIVE/);
   });
 });

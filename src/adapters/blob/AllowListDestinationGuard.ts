@@ -5,6 +5,7 @@ import {
   isIpLiteral,
   type AllowedHost,
 } from '../../domain/jobs/StorageAllowList';
+import { checkOwnAccount, type OwnStorageAccount } from '../../domain/jobs/OwnStorageAccount';
 import {
   DestinationRefused,
   type StorageDestinationGuard,
@@ -49,18 +50,24 @@ const resolveAll: Resolve = async (host) =>
   (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 /**
- * The allow-list, and for names on a wildcard entry, every address they resolve to right now:
- * run when a job is created and again when a worker opens the container.
+ * The allow-list, the containers jobs may use in the service's own accounts, and for names on a
+ * wildcard entry, every address they resolve to right now: run when a job is created and again
+ * when a worker opens the container.
  */
 export class AllowListDestinationGuard implements StorageDestinationGuard {
   constructor(
     private readonly allowed: readonly AllowedHost[],
+    private readonly own: readonly OwnStorageAccount[] = [],
     private readonly resolve: Resolve = resolveAll,
   ) {}
 
   async check(uri: string): Promise<void> {
     const checked = checkDestination(uri, this.allowed);
     if (!checked.ok) throw new DestinationRefused(checked.reason);
+    for (const account of this.own) {
+      const container = checkOwnAccount(new URL(uri), account);
+      if (container && !container.ok) throw new DestinationRefused(container.reason);
+    }
     if (checked.exact || isIpLiteral(checked.host)) return;
     let addresses: string[];
     try {

@@ -6,6 +6,7 @@ import {
 import type { TokenCredential } from '@azure/identity';
 import type { StorageAuthentication } from '../../domain/jobs/RegistryJob';
 import { JobFailure } from '../../domain/jobs/JobFailure';
+import { blobNameProblem } from '../../domain/jobs/blobNameProblem';
 import type { BlobReader, BlobWriter, JobBlobs } from '../../ports/JobBlobs';
 import { storageFailure } from './storageFailure';
 import {
@@ -13,14 +14,19 @@ import {
   type StorageDestinationGuard,
 } from '../../ports/StorageDestinationGuard';
 
-/** Bounded retries, so an unreachable account fails the job in seconds instead of hanging it. */
-const PIPELINE: StoragePipelineOptions = {
+/**
+ * Bounded retries, so an unreachable account fails the job in seconds instead of hanging it.
+ * Redirects are never followed: a storage account does not redirect, and a followed one would
+ * take the job to a container (or host) that was never checked. The 3xx becomes the failure.
+ */
+const PIPELINE: StoragePipelineOptions & { redirectOptions: { maxRetries: number } } = {
   retryOptions: {
     maxTries: 3,
     retryDelayInMs: 500,
     maxRetryDelayInMs: 4000,
     tryTimeoutInMs: 60_000,
   },
+  redirectOptions: { maxRetries: 0 },
 };
 
 /** Equal-length block IDs, a function of the block's number alone. */
@@ -61,15 +67,24 @@ export class SasJobBlobs implements JobBlobs {
     private readonly identity: TokenCredential | null = null,
   ) {}
 
-  /** Checks the container once per reader or writer, before its first request. */
-  private guard(uri: string, label: string): () => Promise<void> {
+  /**
+   * Checks the container and the blob name once per reader or writer, before its first request:
+   * the job was checked when it was created, but the stored record is checked again here.
+   */
+  private guard(uri: string, label: string, blobName: string, nameField: string) {
     let checked: Promise<void> | undefined;
-    return () =>
-      (checked ??= this.destinations.check(uri).catch((error: unknown) => {
+    const check = async () => {
+      const problem = blobNameProblem(blobName);
+      if (problem) throw new JobFailure(`${nameField} ${problem}`);
+      try {
+        await this.destinations.check(uri);
+      } catch (error) {
         throw error instanceof DestinationRefused
           ? new JobFailure(`${label} is refused: ${error.reason}`)
           : error;
-      }));
+      }
+    };
+    return (): Promise<void> => (checked ??= check());
   }
 
   writer(containerUri: string, blobName: string, auth: StorageAuthentication): BlobWriter {
@@ -77,7 +92,7 @@ export class SasJobBlobs implements JobBlobs {
     const blob = containerClient(containerUri, label, auth, this.identity).getBlockBlobClient(
       blobName,
     );
-    const allowed = this.guard(containerUri, label);
+    const allowed = this.guard(containerUri, label, blobName, 'outputBlobName');
     return {
       stageBlock: async (index, data) => {
         await allowed();
@@ -106,7 +121,7 @@ export class SasJobBlobs implements JobBlobs {
   reader(containerUri: string, blobName: string, auth: StorageAuthentication): BlobReader {
     const label = 'inputBlobContainerUri';
     const blob = containerClient(containerUri, label, auth, this.identity).getBlobClient(blobName);
-    const allowed = this.guard(containerUri, label);
+    const allowed = this.guard(containerUri, label, blobName, 'inputBlobName');
     return {
       properties: async () => {
         await allowed();

@@ -10,6 +10,21 @@ const NETWORK_CODES = new Set([
   'REQUEST_SEND_ERROR',
 ]);
 
+/** Where a redirect pointed, as its host alone (the rest may carry a signature). */
+function redirectTarget(error: {
+  request?: { url?: unknown };
+  response?: { headers?: { get?(name: string): unknown } };
+}): string {
+  const location = error.response?.headers?.get?.('location');
+  const base = typeof error.request?.url === 'string' ? error.request.url : undefined;
+  if (typeof location !== 'string') return '';
+  try {
+    return ` to ${new URL(location, base).host}`;
+  } catch {
+    return '';
+  }
+}
+
 /**
  * Turns what storage answered into a failure the customer can act on. Server-side trouble (5xx)
  * passes through unchanged: the queue delivers the job again and it resumes.
@@ -22,6 +37,8 @@ export function storageFailure(
 ): unknown {
   const e = error as {
     statusCode?: number;
+    request?: { url?: unknown };
+    response?: { headers?: { get?(name: string): unknown } };
     code?: string;
     details?: { errorCode?: string };
     cause?: { code?: string };
@@ -35,6 +52,10 @@ export function storageFailure(
       );
     return error;
   }
+  if (status >= 300 && status < 400)
+    return new JobFailure(
+      `The storage account of ${label} answered with a redirect (${status}${redirectTarget(e ?? {})}), which a job never follows: give the container's own URI on its storage account`,
+    );
   if (status === 403)
     return new JobFailure(
       `The SAS of ${label} does not allow this job to ${access} (${code ?? 'Forbidden'}): give a SAS that is valid for the job's whole run and has ${access === 'write' ? 'Write and Create' : 'Read'} permission`,

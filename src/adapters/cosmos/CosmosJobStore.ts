@@ -1,6 +1,6 @@
 import type { Container, ItemDefinition } from '@azure/cosmos';
 import { z } from 'zod';
-import type { JobDraft, RegistryJob } from '../../domain/jobs/RegistryJob';
+import { isTerminal, type JobDraft, type RegistryJob } from '../../domain/jobs/RegistryJob';
 import type { JobStore } from '../../ports/JobStore';
 import { toCosmosEtag, toWireEtag } from './cosmosEtag';
 import { jobDocument } from './jobDocuments';
@@ -14,9 +14,21 @@ const slotDocument = z.object({
   _etag: z.string(),
 });
 
+const placeDocument = z.object({
+  id: z.string(),
+  kind: z.literal('active'),
+  jobId: z.string(),
+  since: z.string(),
+  _etag: z.string(),
+});
+
 const statusOf = (error: unknown) => (error as { code?: unknown } | null)?.code;
 
-/** Jobs and run slots in their own container, partitioned by /id (one document per partition). */
+/**
+ * Jobs, run slots and active-job places in their own container, partitioned by /id (one
+ * document per partition). A slot or place is taken by a conditional create or replace of its
+ * document, so two instances racing for the last one cannot both get it.
+ */
 export class CosmosJobStore implements JobStore {
   constructor(private readonly container: Container) {}
 
@@ -115,6 +127,72 @@ export class CosmosJobStore implements JobStore {
       if (isCosmosNotFound(error) || statusOf(error) === 412) return;
       throw error;
     }
+  }
+
+  async reserveActive(
+    jobId: string,
+    places: number,
+    now: Date,
+    unstoredSeconds: number,
+  ): Promise<boolean> {
+    const held = new Map<string, z.infer<typeof placeDocument>>();
+    for (const r of await this.places()) held.set(r.id, r);
+    for (let index = 0; index < places; index++) {
+      const doc = { id: `active-${index}`, kind: 'active', jobId, since: now.toISOString() };
+      const current = held.get(doc.id);
+      try {
+        if (current && !(await this.placeIsFree(current, now, unstoredSeconds))) continue;
+        try {
+          if (!current) await this.container.items.create(doc);
+          else
+            await this.container
+              .item(doc.id, doc.id)
+              .replace(doc, { accessCondition: { type: 'IfMatch', condition: current._etag } });
+        } catch (error) {
+          // Its ended job released it meanwhile: it is free, take it as new.
+          if (!isCosmosNotFound(error)) throw error;
+          await this.container.items.create(doc);
+        }
+        return true;
+      } catch (error) {
+        // Another creator took it first: try the next one.
+        if (statusOf(error) === 409 || statusOf(error) === 412) continue;
+        throw error;
+      }
+    }
+    return false;
+  }
+
+  async releaseActive(jobId: string): Promise<void> {
+    for (const place of await this.places()) {
+      if (place.jobId !== jobId) continue;
+      try {
+        await this.container
+          .item(place.id, place.id)
+          .delete({ accessCondition: { type: 'IfMatch', condition: place._etag } });
+      } catch (error) {
+        // Gone, or already taken by the next job: either way it is not ours any more.
+        if (!isCosmosNotFound(error) && statusOf(error) !== 412) throw error;
+      }
+    }
+  }
+
+  private async places() {
+    const { resources } = await this.container.items
+      .query<ItemDefinition>("SELECT * FROM c WHERE c.kind = 'active'")
+      .fetchAll();
+    return resources.map((r) => placeDocument.parse(r));
+  }
+
+  /** The place's job has ended (its release may have been lost), or was never stored. */
+  private async placeIsFree(
+    place: z.infer<typeof placeDocument>,
+    now: Date,
+    unstoredSeconds: number,
+  ): Promise<boolean> {
+    const job = await this.read(place.jobId);
+    if (job) return isTerminal(job.status);
+    return now.getTime() - new Date(place.since).getTime() > unstoredSeconds * 1000;
   }
 }
 

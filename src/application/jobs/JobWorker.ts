@@ -55,7 +55,8 @@ export class JobWorker {
   async run(jobId: string, dequeueCount = 1): Promise<void> {
     const { jobs, queue, clock, settings, logger } = this.deps;
     let job = await jobs.read(jobId);
-    if (!job || isTerminal(job.status)) return;
+    if (!job) return;
+    if (isTerminal(job.status)) return this.releaseActive(jobId);
 
     const owner = randomUUID();
     const now = clock.now();
@@ -128,11 +129,15 @@ export class JobWorker {
         lease: null,
       });
       await jobs.releaseSlot(slot, jobId);
+      await this.releaseActive(jobId);
       logger.info(`Job ${jobId} completed: ${checkpoint.done} done, ${checkpoint.failed} failed`);
     } catch (error) {
       if (error instanceof LostJob) {
         const current = await jobs.read(jobId);
-        if (!current || isTerminal(current.status)) await jobs.releaseSlot(slot, jobId);
+        if (!current || isTerminal(current.status)) {
+          await jobs.releaseSlot(slot, jobId);
+          await this.releaseActive(jobId);
+        }
         return;
       }
       const reason =
@@ -158,8 +163,19 @@ export class JobWorker {
         if (!(e instanceof LostJob)) throw e;
       });
       await jobs.releaseSlot(slot, jobId);
+      await this.releaseActive(jobId);
     } finally {
       run?.close();
+    }
+  }
+
+  /** An ended job frees its place for the next one to be created (see RegistryJobs). */
+  private async releaseActive(jobId: string): Promise<void> {
+    try {
+      await this.deps.jobs.releaseActive(jobId);
+    } catch (error) {
+      // The next create frees it anyway: its job has ended.
+      this.deps.logger.error(`The active-job place of job ${jobId} could not be released`, error);
     }
   }
 

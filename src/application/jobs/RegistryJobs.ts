@@ -20,17 +20,32 @@ import {
 const notFound = (jobId: string) =>
   new RegistryError('JobNotFound', `There is no job with ID '${jobId.slice(0, 128)}'`);
 
+/** How long an active-job place may wait for its job to be stored before it counts as free. */
+const UNSTORED_SECONDS = 60;
+
+export interface RegistryJobsOptions {
+  /** Whether the app has a managed identity to reach storage with (identity-based jobs). */
+  hasIdentity?: boolean;
+  /** Jobs enqueued or running at once (JOBS_MAX_ACTIVE; IoT Hub allows one). */
+  maxActive?: number;
+}
+
 /** Import and export job use cases: create, read, list, cancel. The work is JobWorker's. */
 export class RegistryJobs {
+  private readonly hasIdentity: boolean;
+  private readonly maxActive: number;
+
   constructor(
     private readonly store: JobStore,
     private readonly queue: JobQueue,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly destinations: StorageDestinationGuard,
-    /** Whether the app has a managed identity to reach storage with (identity-based jobs). */
-    private readonly hasIdentity = false,
-  ) {}
+    { hasIdentity = false, maxActive = 1 }: RegistryJobsOptions = {},
+  ) {
+    this.hasIdentity = hasIdentity;
+    this.maxActive = maxActive;
+  }
 
   async create(request: JobRequest): Promise<RegistryJob> {
     if (request.storageAuthenticationType === 'identityBased' && !this.hasIdentity)
@@ -40,19 +55,32 @@ export class RegistryJobs {
       );
     await this.checkDestination('inputBlobContainerUri', request.inputBlobContainerUri);
     await this.checkDestination('outputBlobContainerUri', request.outputBlobContainerUri);
-    const now = this.clock.now().toISOString();
-    const job = await this.store.create({
-      ...request,
-      jobId: randomUUID(),
-      status: 'enqueued',
-      progress: 0,
-      createdTimeUtc: now,
-      startTimeUtc: null,
-      endTimeUtc: null,
-      failureReason: null,
-      checkpoint: EMPTY_CHECKPOINT,
-      lease: null,
-    });
+    const jobId = randomUUID();
+    const now = this.clock.now();
+    // The place is taken before the job is stored: two racing creates cannot both get the last.
+    if (!(await this.store.reserveActive(jobId, this.maxActive, now, UNSTORED_SECONDS)))
+      throw new RegistryError(
+        'JobQuotaExceeded',
+        `${this.maxActive === 1 ? 'Another import or export job is' : `${this.maxActive} import or export jobs are`} enqueued or running, and this hub runs ${this.maxActive} at a time (JOBS_MAX_ACTIVE): create this job once it has ended, or cancel it (DELETE /jobs/{id})`,
+      );
+    let job: RegistryJob;
+    try {
+      job = await this.store.create({
+        ...request,
+        jobId,
+        status: 'enqueued',
+        progress: 0,
+        createdTimeUtc: now.toISOString(),
+        startTimeUtc: null,
+        endTimeUtc: null,
+        failureReason: null,
+        checkpoint: EMPTY_CHECKPOINT,
+        lease: null,
+      });
+    } catch (error) {
+      await this.releaseActive(jobId);
+      throw error;
+    }
     try {
       await this.queue.enqueue(job.jobId);
     } catch (error) {
@@ -98,12 +126,12 @@ export class RegistryJobs {
     return this.finish(jobId, 'cancelled', null);
   }
 
-  private finish(
+  private async finish(
     jobId: string,
     status: 'cancelled' | 'failed',
     failureReason: string | null,
   ): Promise<RegistryJob> {
-    return retryOnConflict(async () => {
+    const ended = await retryOnConflict(async () => {
       const job = await this.get(jobId);
       if (isTerminal(job.status)) return job;
       const { etag, ...draft } = job;
@@ -113,5 +141,16 @@ export class RegistryJobs {
         etag,
       );
     });
+    await this.releaseActive(jobId);
+    return ended;
+  }
+
+  /** A place that is not released is freed by the next create anyway (its job has ended). */
+  private async releaseActive(jobId: string): Promise<void> {
+    try {
+      await this.store.releaseActive(jobId);
+    } catch (error) {
+      this.logger.error(`The active-job place of job ${jobId} could not be released`, error);
+    }
   }
 }

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'IotHubUnauthorizedAccess'
   | 'TooManyDevices'
   | 'TooManyModulesOnDevice'
+  | 'JobQuotaExceeded'
   | 'DeviceNotFound'
   | 'ModuleNotFound'
   | 'JobNotFound'

@@ -205,7 +205,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'Start an import or export job',
     body: jobBodySchema,
     success: [200, jobReply],
-    errors: [...write, 'ServiceUnavailable'],
+    errors: [...write, 'JobQuotaExceeded', 'ServiceUnavailable'],
   },
   listJobs: { summary: 'The newest 1,000 jobs', success: [200, zod.array(jobReply)], errors: [] },
   getJob: { summary: 'Read a job', success: [200, jobReply], errors: ['JobNotFound'] },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { blobNameProblem } from '../../domain/jobs/blobNameProblem';
 import { caseInsensitiveEnum } from './caseInsensitiveEnum';
 
 const containerUri = (field: string) =>
@@ -14,13 +15,13 @@ const containerUri = (field: string) =>
     { message: `${field} is not an http(s) URI: give the container's SAS URI` },
   );
 
+/** A plain blob name: one that cannot lead a job out of its container (see blobNameProblem). */
 const blobName = (field: string) =>
   z
-    .string()
-    .min(1, `${field} is empty: name a blob, or leave it out`)
-    .max(1024, `${field} is longer than 1024 characters`)
-    .refine((s) => !s.endsWith('/') && !s.endsWith('.'), {
-      message: `${field} may not end with '/' or '.'`,
+    .string({ error: `${field} must be a string: a blob name such as devices.txt` })
+    .superRefine((name, ctx) => {
+      const problem = blobNameProblem(name);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${field} ${problem}` });
     })
     .nullable()
     .optional();
@@ -49,7 +50,7 @@ export const jobBodySchema = z
       .optional(),
     identity: readOnly,
     includeConfigurations: flag.nullable().optional(),
-    configurationsBlobName: z.string().nullable().optional(),
+    configurationsBlobName: blobName('configurationsBlobName'),
     jobId: readOnly,
     status: readOnly,
     progress: readOnly,
