@@ -26,6 +26,7 @@ import { startCosmosStandIn } from '../../standins/cosmos/startCosmosStandIn';
 import { startEventHubsStandIn } from '../../standins/eventhubs/startEventHubsStandIn';
 import { createHmac } from 'node:crypto';
 import { eventHubTriggers, type EventHubTriggers } from './eventHubTriggers';
+import { hubHostName } from '../config/hubHostName';
 
 /** The key name of the embedded Event Hubs stand-in, as on a namespace. */
 const EVENTHUBS_KEY_NAME = 'RootManageSharedAccessKey';
@@ -209,7 +210,7 @@ export async function startLocalStack({
     const httpsPort = await listen(https, settings.HTTPS_PORT, settings.HOST, 'The HTTPS host');
     stops.push(() => close(https));
 
-    const hostName = settings.IOTHUB_HOST_NAME ?? 'localhost';
+    const hostName = hubHostName(settings);
     return {
       httpUrl: `http://localhost:${httpPort}`,
       httpsUrl: `https://localhost:${httpsPort}`,

@@ -18,6 +18,7 @@ import { checkApiVersion } from '../apiVersion';
 import { errorResponse, registryErrorResponse } from '../errorResponse';
 import { MAX_BODY_BYTES } from '../readJsonBody';
 import { pathParam } from '../pathParam';
+import { requestPath } from '../requestPath';
 
 const BATCH_TYPE = 'application/vnd.microsoft.iothub.json';
 const APP_PREFIX = 'iothub-app-';
@@ -145,6 +146,7 @@ export function deviceEventsHandler(getServices: ServicesProvider): HttpHandler 
       const services = await getServices();
       got(services);
       checkApiVersion(request.query.get('api-version'), services.clock.now());
+      requestPath(request);
       const path = identityOf(request);
       const forwarded = request.headers.get('x-arr-clientcert');
       const messages = await readMessages(request);
@@ -153,7 +155,6 @@ export function deviceEventsHandler(getServices: ServicesProvider): HttpHandler 
           path,
           authorization: request.headers.get('authorization'),
           clientCertificate: forwarded ? certificateFromHeader(forwarded) : null,
-          requestHost: new URL(request.url).hostname,
         },
         messages,
       );
