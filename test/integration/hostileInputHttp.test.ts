@@ -269,4 +269,16 @@ describe('hostile keys and depth in JSON bodies', () => {
     expect((await call('GET', '/health', undefined)).status).toBe(200);
     expectClean();
   });
+
+  it('keeps a query alias named __proto__ a column of the row, never its prototype', async () => {
+    expect((await call('PUT', '/devices/q1', {})).status).toBe(200);
+    expect((await call('PATCH', '/twins/q1', { tags: { site: 'alias-site' } })).status).toBe(200);
+    const reply = await call('POST', '/devices/query', {
+      query:
+        "SELECT tags.site AS __proto__, COUNT() AS n FROM devices WHERE tags.site = 'alias-site' GROUP BY tags.site",
+    });
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.text).toBe('[{"__proto__":"alias-site","n":1}]');
+    expectClean();
+  });
 });
