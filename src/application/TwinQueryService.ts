@@ -1,7 +1,7 @@
 import { RegistryError } from '../domain/errors/RegistryError';
 import { checkTwinQuery } from '../domain/query/checkTwinQuery';
 import { parseTwinQuery } from '../domain/query/parseTwinQuery';
-import type { JsonObject, Twin } from '../domain/twin/Twin';
+import type { JsonObject, JsonValue, Twin } from '../domain/twin/Twin';
 import type { TwinQueryStore } from '../ports/TwinQueryStore';
 
 export const DEFAULT_QUERY_PAGE = 100;
@@ -37,10 +37,10 @@ export class TwinQueryService {
         items: groups.map((g) => {
           const row: JsonObject = {};
           for (const item of items) {
-            if (item.kind === 'count') row[item.alias] = g.count;
+            if (item.kind === 'count') setColumn(row, item.alias, g.count);
             else {
               const value = g.key[dotted.indexOf(item.path.segments.join('.'))];
-              if (value !== undefined) row[item.alias] = value;
+              if (value !== undefined) setColumn(row, item.alias, value);
             }
           }
           return row;
@@ -53,4 +53,14 @@ export class TwinQueryService {
     const page = await this.store.projections(query, pageSize, continuationToken);
     return { itemType: 'raw', ...page };
   }
+}
+
+/** An alias is the caller's: defined, not assigned, so `AS __proto__` is a column like any other. */
+function setColumn(row: JsonObject, alias: string, value: JsonValue): void {
+  Object.defineProperty(row, alias, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }

@@ -76,6 +76,7 @@ import type { InvocationContext } from '@azure/functions';
 import { DependencyHealth } from '../application/health/DependencyHealth';
 import { HealthCheck } from '../application/health/HealthCheck';
 import { guardDependency } from './guardDependency';
+import { hubHostName } from '../config/hubHostName';
 
 /** What carries the service's events: Event Hubs in the product, something else in a benchmark. */
 export interface EventTransport {
@@ -252,7 +253,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   };
   built.liveness = liveness;
 
-  const hostName = settings.IOTHUB_HOST_NAME;
+  const hostName = hubHostName(settings);
   const credentials = new DeviceCredentials(
     registryStore,
     clock,
@@ -267,7 +268,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     store: registryStore,
     clock,
     logger,
-    hubName: settings.HUB_NAME ?? hostName?.split('.')[0] ?? 'localhost',
+    hubName: settings.HUB_NAME ?? settings.IOTHUB_HOST_NAME?.split('.')[0] ?? 'localhost',
     maxModulesPerDevice: settings.MAX_MODULES_PER_DEVICE,
     observer: credentials,
   };
@@ -337,12 +338,11 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       jobWorker,
       policies,
       clock,
-      hostNames: hostName ? [hostName] : [],
+      // Tokens bind to the configured host only, never to the host a request names.
+      hostNames: [hostName],
       liveness,
       deviceIngress: new DeviceMessageIngress(
-        new DeviceAuthenticator(credentials, policies, hostName ? [hostName] : [], () =>
-          certificates.verified(),
-        ),
+        new DeviceAuthenticator(credentials, policies, [hostName], () => certificates.verified()),
         transport.telemetry,
         new RateLimiter(settings.DEVICE_MESSAGES_PER_SECOND, settings.DEVICE_MESSAGE_BURST),
         clock,

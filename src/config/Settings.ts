@@ -18,8 +18,10 @@ export const settingsSchema = z.object({
   COSMOS_LEASE_CONTAINER: z.string().default('leases'),
   /** JSON array of {keyName, primaryKey, secondaryKey, rights}; generated locally when absent. */
   SHARED_ACCESS_POLICIES: optional,
-  /** The host name SAS tokens are issued for (besides the one requests arrive on). */
+  /** The host name SAS tokens must be issued for (see hubHostName: the default depends on where it runs). */
   IOTHUB_HOST_NAME: optional,
+  /** Set by App Service: the app's default host name (the fallback for IOTHUB_HOST_NAME). */
+  WEBSITE_HOSTNAME: optional,
   HUB_NAME: optional,
   /** A device's delete (with its modules, their twins, ledger and outbox record) must fit one Cosmos batch. */
   MAX_MODULES_PER_DEVICE: z.coerce

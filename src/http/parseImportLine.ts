@@ -1,5 +1,6 @@
 import type { BulkEntry } from '../application/BulkEntry';
 import { RegistryError } from '../domain/errors/RegistryError';
+import { assertSafeJson } from '../domain/json/assertSafeJson';
 import { parseBulkEntry } from './parseBulkEntry';
 import { bulkEntrySchema } from './schemas/bulkSchema';
 import { formatZodError } from './schemas/formatZodError';
@@ -18,6 +19,7 @@ export function parseImportLine(line: string): BulkEntry {
       `The line is not valid JSON (${(error as Error).message}): one JSON object per line`,
     );
   }
+  assertSafeJson(json, 'import line');
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     throw new RegistryError(
       'ArgumentInvalid',

@@ -1,6 +1,7 @@
 import type { HttpRequest } from '@azure/functions';
 import type { z } from 'zod';
 import { RegistryError } from '../domain/errors/RegistryError';
+import { assertSafeJson } from '../domain/json/assertSafeJson';
 import { formatZodError } from './schemas/formatZodError';
 
 /** IoT Hub's limit for a request body. */
@@ -12,7 +13,10 @@ const tooLarge = () =>
     `The request body is larger than ${MAX_BODY_BYTES / 1024} KB: send less per request`,
   );
 
-/** Reads, size-checks, parses and validates a JSON body; every failure is a 4xx that says why. */
+/**
+ * Reads, size-checks, parses and validates a JSON body; every failure is a 4xx that says why.
+ * Every JSON body passes here, so this is where prototype keys and deep nesting are refused.
+ */
 export async function readJsonBody<S extends z.ZodType>(
   request: HttpRequest,
   schema: S,
@@ -33,6 +37,7 @@ export async function readJsonBody<S extends z.ZodType>(
       `The body is not valid JSON (${(error as Error).message}): send the ${subject} as JSON`,
     );
   }
+  assertSafeJson(json, subject);
   const parsed = schema.safeParse(json);
   if (!parsed.success)
     throw new RegistryError('ArgumentInvalid', formatZodError(parsed.error, subject));

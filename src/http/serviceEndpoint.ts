@@ -7,6 +7,7 @@ import { RETRY_AFTER_SECONDS } from '../application/health/DependencyHealth';
 import type { RegistryServices, ServicesProvider } from '../composition/RegistryServices';
 import { checkApiVersion } from './apiVersion';
 import { errorResponse, registryErrorResponse } from './errorResponse';
+import { requestPath } from './requestPath';
 import { withOperation } from '../adapters/logging/operationContext';
 
 export type ServiceHandler = (
@@ -14,10 +15,13 @@ export type ServiceHandler = (
   services: RegistryServices,
 ) => Promise<HttpResponseInit>;
 
+/**
+ * What a token must cover: the hub's configured host names with the request's path. Never the
+ * host the request names (Host header, absolute URI): that is the caller's to choose.
+ */
 function requestedResources(request: HttpRequest, hostNames: readonly string[]): string[] {
-  const url = new URL(request.url);
-  const path = decodeURIComponent(url.pathname);
-  return [url.hostname, ...hostNames].map((host) => `${host}${path}`);
+  const path = requestPath(request);
+  return hostNames.map((host) => `${host}${path}`);
 }
 
 /**

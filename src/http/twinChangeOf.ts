@@ -33,8 +33,9 @@ function withoutMetadata(section: unknown): JsonObject | undefined {
   if (section === undefined || section === null) return undefined;
   if (!isPlainObject(section))
     throw new RegistryError('ArgumentInvalid', 'properties.desired must be a JSON object');
-  const values: JsonObject = {};
-  for (const [k, v] of Object.entries(section))
-    if (k !== '$metadata' && k !== '$version') values[k] = v as JsonObject[string];
-  return values;
+  // fromEntries defines keys (never assigns them): a prototype key stays data, and
+  // validateTwinValues refuses it by name.
+  return Object.fromEntries(
+    Object.entries(section).filter(([k]) => k !== '$metadata' && k !== '$version'),
+  ) as JsonObject;
 }

@@ -61,10 +61,17 @@ export class LocalFunctionHost {
   };
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(
-      req.url ?? '/',
-      `${'encrypted' in req.socket ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`,
-    );
+    const url = originFormUrl(req);
+    if (url === null) {
+      req.resume();
+      return this.write(
+        res,
+        errorResponse(
+          'ArgumentInvalid',
+          'The request target must be a path that begins with a single / (no absolute URI, no //host)',
+        ),
+      );
+    }
     const segments = url.pathname.replace(/^\/+|\/+$/g, '').split('/');
     const method = (req.method ?? 'GET').toUpperCase();
     let pathMatched = false;
@@ -214,3 +221,23 @@ const refusal = (why: BodyRefusal): HttpResponseInit =>
           'retry-after': '1',
         },
       );
+
+/**
+ * The request's URL, or null unless its target is a plain path (origin form). An absolute URI
+ * (`GET http://other.example/…`) or a `//host/…` path would otherwise name the URL's host, and
+ * dot segments can turn `/.//ui` into `//ui`: no route begins with an empty segment.
+ */
+function originFormUrl(req: IncomingMessage): URL | null {
+  const target = req.url ?? '/';
+  if (!target.startsWith('/') || target.startsWith('//')) return null;
+  try {
+    const url = new URL(
+      target,
+      `${'encrypted' in req.socket ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`,
+    );
+    return url.pathname.startsWith('//') ? null : url;
+  } catch {
+    return null; // a Host header that is no host
+  }
+}
+

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { sign } from '../domain/auth/signatureMatches';
 import { parseSettings } from '../config/Settings';
 import { readLocalSettings } from './readLocalSettings';
+import { hubHostName } from '../config/hubHostName';
 
 const USAGE = `Prints an Authorization header value for the registry.
 
@@ -12,7 +13,7 @@ const USAGE = `Prints an Authorization header value for the registry.
 policy   a shared access policy (default iothubowner) from DATA_DIR/policies.json
          or SHARED_ACCESS_POLICIES
 --ttl    lifetime in seconds (default 3600)
---host   the host name the token is for (default IOTHUB_HOST_NAME or localhost)`;
+--host   the host name the token is for (default IOTHUB_HOST_NAME, WEBSITE_HOSTNAME or localhost)`;
 
 function main(args: string[]): void {
   if (args.includes('--help') || args.includes('-h')) {
@@ -31,7 +32,7 @@ function main(args: string[]): void {
   const ttl = Number(option('--ttl') ?? '3600');
   if (!Number.isInteger(ttl) || ttl <= 0)
     throw new Error('--ttl must be a positive whole number of seconds');
-  const host = option('--host') ?? settings.IOTHUB_HOST_NAME ?? 'localhost';
+  const host = option('--host') ?? hubHostName(settings);
   const name = args[0] ?? 'iothubowner';
   const source =
     settings.SHARED_ACCESS_POLICIES ??

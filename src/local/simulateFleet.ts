@@ -9,6 +9,7 @@ import { parsePolicies } from '../adapters/policies/parsePolicies';
 import { parseSettings } from '../config/Settings';
 import { sign } from '../domain/auth/signatureMatches';
 import { readLocalSettings } from './readLocalSettings';
+import { hubHostName } from '../config/hubHostName';
 
 const USAGE = `Simulates a fleet against the running service (start it first with npm start).
 
@@ -21,7 +22,7 @@ const USAGE = `Simulates a fleet against the running service (start it first wit
 --prefix    device ID prefix (default sim)`;
 
 const settings = parseSettings(readLocalSettings());
-const host = settings.IOTHUB_HOST_NAME ?? 'localhost';
+const host = hubHostName(settings);
 const agent = new Agent({ keepAlive: true });
 const connect = agent.createConnection.bind(agent) as (o: object, cb?: unknown) => Socket;
 // The SDKs always dial port 443: point them at the local HTTPS port (README, "Reaching a local server").

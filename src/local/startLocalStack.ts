@@ -36,6 +36,7 @@ import { deviceRoutes } from '../http/deviceRoutes';
 import { createHmac } from 'node:crypto';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { eventHubTriggers, type EventHubTriggers } from './eventHubTriggers';
+import { hubHostName } from '../config/hubHostName';
 
 /** The key name of the embedded Event Hubs stand-in, as on a namespace. */
 const EVENTHUBS_KEY_NAME = 'RootManageSharedAccessKey';
@@ -310,7 +311,7 @@ export async function startLocalStack({
     httpsPort = await listen(https, settings.HTTPS_PORT, settings.HOST, 'The HTTPS host');
     stops.push({ what: 'the HTTPS host', stop: () => close(https) });
 
-    const hostName = settings.IOTHUB_HOST_NAME ?? 'localhost';
+    const hostName = hubHostName(settings);
     return {
       httpUrl: `http://localhost:${httpPort}`,
       httpsUrl: `https://localhost:${httpsPort}`,

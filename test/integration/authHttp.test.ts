@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { api, errorCode, policy, serviceToken, uniqueId } from '../support/registryApi';
+import { rawHttp } from '../support/rawHttp';
 
 describe('service authentication', () => {
   const refused = async (auth: string | null, method = 'GET', path = '/devices?top=1') => {
@@ -75,5 +76,54 @@ describe('service authentication', () => {
         .status,
     ).toBe(200);
     expect((await api('GET', `/devices/${id}`)).status).toBe(200);
+  });
+
+  describe('binds tokens to the hub host name, whatever host the request names', () => {
+    const baseUrl = () => inject('stack').httpUrl;
+    const target = (id: string) => `/devices/${id}?api-version=2021-04-12`;
+
+    it('refuses a token for another host sent with that Host header (401), accepts the hub one', async () => {
+      const id = uniqueId();
+      await api('PUT', `/devices/${id}`, { body: {} });
+      const forOther = serviceToken('iothubowner', { sr: 'other.example' });
+      const replay = await rawHttp(baseUrl(), {
+        target: target(id),
+        headers: { host: 'other.example', authorization: forOther },
+      });
+      expect(replay.status).toBe(401);
+      expect(replay.headers['iothub-errorcode']).toBe('IotHubUnauthorizedAccess');
+      expect(replay.body).not.toContain(id);
+      // The same request with a token for the hub is served, whatever the Host header says.
+      const own = await rawHttp(baseUrl(), {
+        target: target(id),
+        headers: { host: 'other.example', authorization: serviceToken() },
+      });
+      expect(own.status).toBe(200);
+      expect(JSON.parse(own.body)).toMatchObject({ deviceId: id });
+    });
+
+    it('refuses an absolute URI or a //host path as the request target (400), before any handler', async () => {
+      const id = uniqueId();
+      await api('PUT', `/devices/${id}`, { body: {} });
+      const forOther = serviceToken('iothubowner', { sr: 'other.example' });
+      for (const requestTarget of [
+        `http://other.example${target(id)}`,
+        `http://other.example:80${target(id)}`,
+        `//other.example${target(id)}`,
+        `/.//other.example${target(id)}`,
+        `/a/..//other.example${target(id)}`,
+      ]) {
+        for (const auth of [forOther, serviceToken()]) {
+          const reply = await rawHttp(baseUrl(), {
+            target: requestTarget,
+            headers: { authorization: auth },
+          });
+          expect(reply.status, requestTarget).toBe(400);
+          expect(reply.headers['iothub-errorcode']).toBe('ArgumentInvalid');
+          expect(reply.body).toContain('single /');
+          expect(reply.body).not.toContain(id);
+        }
+      }
+    });
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateThumbprints } from '../../src/domain/auth/certificateThumbprints';
 import { sign } from '../../src/domain/auth/signatureMatches';
 import { api, errorCode, policy } from '../support/registryApi';
+import { rawHttp } from '../support/rawHttp';
 import { startTestRuntime, type TestRuntime } from '../support/testRuntime';
 
 /** A device token as the device SDK makes it: sr URL-encoded, no skn. */
@@ -95,6 +96,21 @@ describe('device-facing endpoint', () => {
       expect(reply.status, name).toBe(401);
       expect(errorCode(reply), name).toBe('IotHubUnauthorizedAccess');
       expect(reply.text, name).not.toContain(key);
+    }
+    // A token for another hub sharing the device key, replayed with that hub's Host header.
+    for (const host of ['other.example', 'other.example:443']) {
+      const replay = await rawHttp(rt.url, {
+        method: 'POST',
+        target: '/devices/dev-a/messages/events?api-version=2021-04-12',
+        headers: {
+          host,
+          authorization: deviceToken('other.example/devices/dev-a', key),
+          'iothub-app-messageType': 'heartbeat',
+        },
+        body: 'hello',
+      });
+      expect(replay.status, host).toBe(401);
+      expect(replay.body).toContain('another host');
     }
     expect(await stateOf('/devices/dev-a')).toBe('neverSeen');
     expect(await stateOf('/devices/dev-a/modules/m1')).toBe('neverSeen');

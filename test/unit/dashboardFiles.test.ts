@@ -25,7 +25,23 @@ describe('the dashboard files', () => {
 
   it('redirects /ui to /ui/, so the page’s relative links resolve', async () => {
     const reply = await get('http://localhost/ui', '');
-    expect(reply).toMatchObject({ status: 308, headers: { location: '/ui/' } });
+    expect(reply).toMatchObject({ status: 308, headers: { location: 'ui/' } });
+    expect(new URL('ui/', 'http://localhost/ui').href).toBe('http://localhost/ui/');
+  });
+
+  it('never redirects off-site, whatever the path the host hands over', async () => {
+    // A host that passes `//ui` (as `/.//ui` normalizes to) must not get `Location: //ui/`.
+    for (const url of [
+      'http://localhost//ui',
+      'http://localhost///ui',
+      'http://localhost/a/..//UI',
+    ]) {
+      const reply = await get(url, '');
+      expect(reply.status, url).toBe(308);
+      const location = (reply.headers as Record<string, string>).location ?? '';
+      expect(location, url).toMatch(/^ui\/$/i);
+      expect(new URL(location, url).origin, url).toBe('http://localhost');
+    }
   });
 
   it('refuses paths outside the folder, unknown types and missing files with a 404', async () => {

@@ -74,6 +74,7 @@ function invoke(
     params?: Record<string, string>;
     body?: string;
     auth?: string;
+    host?: string;
   },
 ) {
   const route = registryRoutes(() => Promise.resolve(services(store))).find(
@@ -86,7 +87,7 @@ function invoke(
   });
   const request = new HttpRequest({
     method: init.method,
-    url: `https://myhub.example.net${init.path}?api-version=2021-04-12`,
+    url: `https://${init.host ?? 'myhub.example.net'}${init.path}?api-version=2021-04-12`,
     headers: {
       authorization: init.auth ?? token(),
       ...(init.body ? { 'content-type': 'application/json' } : {}),
@@ -113,6 +114,27 @@ describe('registry route handlers, called as the Functions host calls them', () 
     );
     expect(JSON.parse(response.body as string).deviceId).toBe('d1');
     expect(store.devices.has('d1')).toBe(true);
+  });
+
+  it('binds tokens to the configured host name, whatever host the request URL names', async () => {
+    const store = new InMemoryRegistryStore();
+    const put = (init: { host?: string; path?: string; auth?: string; body?: string }) =>
+      invoke(store, 'putDevice', {
+        method: 'PUT',
+        path: init.path ?? '/devices/d1',
+        params: { deviceId: 'd1' },
+        body: init.body ?? '{}',
+        ...(init.host ? { host: init.host } : {}),
+        ...(init.auth ? { auth: init.auth } : {}),
+      }).reply;
+    const replay = await put({ host: 'other.example', auth: token('other.example') });
+    expect(replay.status).toBe(401);
+    expect((await put({ path: '//other.example/devices/d1' })).status).toBe(400);
+    const hostile = await put({ body: '{"capabilities":{"__proto__":{"iotEdge":true}}}' });
+    expect(hostile.status).toBe(400);
+    expect(hostile.body as string).toContain("'__proto__'");
+    expect(await store.readDevice('d1')).toBeNull();
+    expect((await put({ host: 'other.example' })).status).toBe(200);
   });
 
   it('answers an unexpected failure with a generic 500 and logs it through the context', async () => {

@@ -83,4 +83,82 @@ describe('twin updates', () => {
       ).message,
     ).toMatch(/tags would be \d+ bytes/);
   });
+
+  it('counts nested arrays toward the 10-level depth limit, naming the path', () => {
+    const arrays = (levels: number): unknown => (levels === 0 ? 1 : [arrays(levels - 1)]);
+    // The section is level 1: `a` holding 9 nested arrays reaches level 10, 10 arrays level 11.
+    const ok = updateTwinState(newTwinState(t0), { tags: { a: arrays(9) } as never }, 'merge', t1);
+    expect(ok.tags.a).toEqual(arrays(9));
+    const error = errorOf(() =>
+      updateTwinState(newTwinState(t0), { desired: { a: arrays(10) } as never }, 'merge', t1),
+    );
+    expect(error.code).toBe('ArgumentInvalid');
+    expect(error.message).toBe(
+      `properties.desired.a${'[0]'.repeat(9)} is nested more than 10 levels deep`,
+    );
+    const mixed = errorOf(() =>
+      updateTwinState(
+        newTwinState(t0),
+        { tags: { a: [{ b: [{ c: [{ d: [{ e: [{}] }] }] }] }] } },
+        'merge',
+        t1,
+      ),
+    );
+    expect(mixed.message).toMatch(
+      /^tags\.a\[0\]\.b\[0\]\.c\[0\]\.d\[0\]\.e.* is nested more than 10/,
+    );
+  });
+
+  it('refuses prototype keys in a change that bypassed the edge, naming them', () => {
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      const hostile = JSON.parse(`{"x":{"${key}":{"polluted":"yes"}}}`) as never;
+      for (const change of [{ tags: hostile }, { desired: hostile }])
+        for (const mode of ['merge', 'replace'] as const)
+          expect(
+            errorOf(() => updateTwinState(newTwinState(t0), change, mode, t1)).message,
+          ).toContain(`'${key}'`);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('merges over stored data holding prototype keys without reaching a prototype', () => {
+    // As PUT stored such keys before the edge refused them: own data properties.
+    const stored = newTwinState(t0);
+    stored.tags = JSON.parse(
+      '{"__proto__":{"polluted":"tags"},"a":{"__proto__":{"polluted":"a"},"constructor":{"prototype":{"polluted":"c"}}}}',
+    ) as never;
+    stored.properties.desired = JSON.parse(
+      `{"__proto__":{"polluted":"desired"},"cfg":{"__proto__":{"polluted":"cfg"}},"$version":1,
+        "$metadata":{"$lastUpdated":"${t0}","__proto__":{"polluted":"meta"},"cfg":{"$lastUpdated":"${t0}","__proto__":{"polluted":"m"}}}}`,
+    ) as never;
+    const next = updateTwinState(
+      stored,
+      {
+        tags: { a: { b: { c: 1 } }, d: { e: 2 } },
+        desired: { cfg: { rate: 1, deep: { x: 1 } }, other: { y: 2 } },
+      },
+      'merge',
+      t1,
+    );
+    const probe = {} as Record<string, unknown>;
+    expect(probe.polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+    expect(Object.getPrototypeOf(next.tags)).toBe(Object.prototype);
+    expect((next.tags.a as Record<string, unknown>).b).toEqual({ c: 1 });
+    expect(next.tags.d).toEqual({ e: 2 });
+    // The top-level stored key is dropped; a nested one stays what it was: an own data key.
+    const desired = sectionValues(next.properties.desired);
+    expect(Object.keys(desired)).toEqual(['cfg', 'other']);
+    expect(desired.other).toEqual({ y: 2 });
+    const desiredCfg = desired.cfg as Record<string, unknown>;
+    expect(Object.getPrototypeOf(desiredCfg)).toBe(Object.prototype);
+    expect(desiredCfg).toMatchObject({ rate: 1, deep: { x: 1 } });
+    expect(Object.getOwnPropertyDescriptor(desiredCfg, '__proto__')?.value).toEqual({
+      polluted: 'cfg',
+    });
+    const meta = next.properties.desired.$metadata as Record<string, any>;
+    expect(Object.getPrototypeOf(meta)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(meta.cfg)).toBe(Object.prototype);
+    expect(meta.cfg.rate).toEqual({ $lastUpdated: t1, $lastUpdatedVersion: 2 });
+  });
 });

@@ -1,6 +1,7 @@
 import type { PatchOperation } from '@azure/cosmos';
 import type { Twin, TwinIdentity, TwinState } from '../../domain/twin/Twin';
 import { DISCONNECTED, twinEtag } from '../../domain/twin/Twin';
+import { FORBIDDEN_KEYS } from '../../domain/json/forbiddenKeys';
 import { moduleDocumentId } from './identityDocuments';
 
 /**
@@ -14,7 +15,18 @@ export const twinDocumentId = (moduleId: string | null): string =>
 
 export type TwinDocument = Twin & { id: string; kind: 'twin'; _etag?: string };
 
-const SYSTEM = new Set(['id', 'kind', '_etag', '_rid', '_ts', '_self', '_attachments', '_lsn']);
+// And the keys that would set a prototype if assigned, should a stored document hold one.
+const SYSTEM = new Set([
+  'id',
+  'kind',
+  '_etag',
+  '_rid',
+  '_ts',
+  '_self',
+  '_attachments',
+  '_lsn',
+  ...FORBIDDEN_KEYS,
+]);
 
 export function toTwinDocument(twin: Twin): TwinDocument {
   return { id: twinDocumentId(twin.moduleId ?? null), kind: 'twin', ...twin };

@@ -16,7 +16,6 @@ export interface DeviceRequest {
   authorization: string | null;
   /** DER or PEM of the TLS client certificate, when one was presented. */
   clientCertificate: Buffer | null;
-  requestHost: string;
   now: Date;
 }
 
@@ -33,6 +32,7 @@ export class DeviceAuthenticator {
   constructor(
     private readonly credentials: DeviceCredentials,
     private readonly policies: ReadonlyMap<string, SharedAccessPolicy>,
+    /** The hub's configured host names: a token's sr must name one (never the request's Host). */
     private readonly hostNames: readonly string[],
     private readonly verifiedCas: () => Promise<X509Certificate[]> = () => Promise.resolve([]),
   ) {}
@@ -56,8 +56,7 @@ export class DeviceAuthenticator {
       throw unauthorized(
         'The token resource (sr) must be host/devices/{id} or host/devices/{id}/modules/{moduleId}',
       );
-    const hosts = [req.requestHost, ...this.hostNames].map((h) => h.toLowerCase());
-    if (!hosts.includes(scope.host.toLowerCase()))
+    if (!this.hostNames.some((h) => h.toLowerCase() === scope.host.toLowerCase()))
       throw unauthorized('The token was issued for another host');
     if (scope.ref.deviceId !== req.path.deviceId)
       throw unauthorized('The token is for another device');

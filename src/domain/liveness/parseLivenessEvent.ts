@@ -35,7 +35,8 @@ function time(value: unknown): string | null {
 /** Reads a key case-insensitively: the Functions host lower-cases the first letter of keys. */
 function prop(bag: Record<string, unknown> | undefined, name: string): unknown {
   if (!bag) return undefined;
-  if (name in bag) return bag[name];
+  // Own keys only: `in` would find Object.prototype's (`constructor`, `toString`).
+  if (Object.hasOwn(bag, name)) return bag[name];
   const lower = name.toLowerCase();
   for (const [k, v] of Object.entries(bag)) if (k.toLowerCase() === lower) return v;
   return undefined;
@@ -73,7 +74,10 @@ export function parseLivenessEvent(raw: RawEvent): ParseResult {
   // Only the registry's own events are lifecycle events: a device's message carries the source
   // `Telemetry`, whatever application properties (an `opType` of its own) it sends.
   if (source === 'deviceLifecycleEvents' || (source === null && opType !== null)) {
-    const known = opType === null ? undefined : LIFECYCLE_OPS[opType.toLowerCase()];
+    const op = opType?.toLowerCase();
+    // The sender names the key: `constructor` or `__proto__` must not find Object.prototype's.
+    const known =
+      op !== undefined && Object.hasOwn(LIFECYCLE_OPS, op) ? LIFECYCLE_OPS[op] : undefined;
     if (!known)
       return { ok: false, reason: `unknown lifecycle opType '${String(opType).slice(0, 40)}'` };
     const deviceId =

@@ -1,4 +1,5 @@
 import { NEVER } from '../identity/never';
+import { isForbiddenKey } from '../json/forbiddenKeys';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
 export interface JsonObject {
@@ -76,10 +77,13 @@ export const newTwinState = (now: string): TwinState => ({
   properties: { desired: emptySection(now), reported: emptySection(now) },
 });
 
-/** The user's keys of a section, without `$metadata` and `$version`. */
+/**
+ * The user's keys of a section, without `$metadata` and `$version` (nor a prototype key that
+ * stored data may hold from before the edge refused them: assigning one would set a prototype).
+ */
 export function sectionValues(section: TwinSection): JsonObject {
   const values: JsonObject = {};
   for (const [k, v] of Object.entries(section))
-    if (!k.startsWith('$') && v !== undefined) values[k] = v as JsonValue;
+    if (!k.startsWith('$') && v !== undefined && !isForbiddenKey(k)) values[k] = v as JsonValue;
   return values;
 }

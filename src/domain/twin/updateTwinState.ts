@@ -1,11 +1,6 @@
-import {
-  emptySection,
-  sectionValues,
-  type JsonObject,
-  type MetadataNode,
-  type TwinState,
-} from './Twin';
-import { isPlainObject, validateSectionSize, validateTwinValues } from './validateTwinValues';
+import { emptySection, sectionValues, type JsonObject, type TwinState } from './Twin';
+import { mergeValues, mergeWithMetadata, metadataOf } from './mergeValues';
+import { validateSectionSize, validateTwinValues } from './validateTwinValues';
 
 /** What a service writes to a twin: tags and desired properties, either or both. */
 export interface TwinChange {
@@ -59,51 +54,4 @@ export function updateTwinState(
     tags,
     properties: { desired, reported: current.properties.reported ?? emptySection(now) },
   };
-}
-
-function mergeValues(target: JsonObject, patch: JsonObject): JsonObject {
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete target[key];
-    else if (isPlainObject(value)) {
-      const base = target[key];
-      target[key] = mergeValues(isPlainObject(base) ? base : {}, value);
-    } else target[key] = value;
-  }
-  return target;
-}
-
-type Stamp = { $lastUpdated: string; $lastUpdatedVersion: number };
-
-function mergeWithMetadata(
-  values: JsonObject,
-  metadata: MetadataNode,
-  patch: JsonObject,
-  stamp: Stamp,
-): { values: JsonObject; metadata: MetadataNode } {
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) {
-      delete values[key];
-      delete metadata[key];
-    } else if (isPlainObject(value)) {
-      const base = values[key];
-      const baseMeta = metadata[key];
-      const merged = isPlainObject(base)
-        ? mergeWithMetadata(base, isPlainObject(baseMeta) ? baseMeta : { ...stamp }, value, stamp)
-        : { values: structuredClone(value), metadata: metadataOf(value, stamp) };
-      values[key] = merged.values;
-      metadata[key] = { ...merged.metadata, ...stamp };
-    } else {
-      values[key] = value;
-      metadata[key] = { ...stamp };
-    }
-  }
-  return { values, metadata };
-}
-
-/** Metadata for values written whole: every key stamped. */
-function metadataOf(values: JsonObject, stamp: Stamp): MetadataNode {
-  const node: MetadataNode = { ...stamp };
-  for (const [key, value] of Object.entries(values))
-    node[key] = isPlainObject(value) ? metadataOf(value, stamp) : { ...stamp };
-  return node;
 }

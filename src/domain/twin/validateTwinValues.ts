@@ -1,4 +1,5 @@
 import { RegistryError } from '../errors/RegistryError';
+import { isForbiddenKey } from '../json/forbiddenKeys';
 import type { JsonObject } from './Twin';
 
 /** IoT Hub's twin limits (the device twins guide). */
@@ -40,6 +41,8 @@ function walk(path: string, node: Record<string, unknown>, depth: number, isPatc
   for (const [key, value] of Object.entries(node)) {
     const at = `${path}.${key}`;
     if (key === '') throw invalid(`${path} has an empty key`);
+    // The edge refuses these in any body: here too, for twins that arrive another way.
+    if (isForbiddenKey(key)) throw invalid(`The key '${key}' in ${path} is not allowed`);
     if (bytes(key) > TWIN_LIMITS.keyBytes)
       throw invalid(`The key '${key.slice(0, 40)}…' in ${path} is longer than 1 KB`);
     if (FORBIDDEN_IN_KEY.test(key))
@@ -67,6 +70,9 @@ function checkValue(at: string, value: unknown, depth: number, isPatch: boolean)
       return;
     case 'object':
       if (Array.isArray(value)) {
+        // An array is a level as an object is: nested arrays may not dodge the limit.
+        if (depth + 1 > TWIN_LIMITS.depth)
+          throw invalid(`${at} is nested more than ${TWIN_LIMITS.depth} levels deep`);
         value.forEach((item, i) => {
           if (item === null) throw invalid(`${at}[${i}] is null: arrays may not hold null`);
           checkValue(`${at}[${i}]`, item, depth + 1, false);

@@ -44,9 +44,12 @@ export function dashboardFiles(folder?: string): HttpHandler {
     errorResponse('NotFound', `The dashboard has no file '${what.slice(0, 100)}'`);
   return async (request): Promise<HttpResponseInit> => {
     const path = request.params.path ?? '';
-    // Relative links in the page need the folder's trailing slash.
-    if (path === '' && !new URL(request.url).pathname.endsWith('/'))
-      return { status: 308, headers: { location: `${new URL(request.url).pathname}/` } };
+    // Relative links in the page need the folder's trailing slash. The Location is relative
+    // (`ui/` against `…/ui`): built from the request's path, `//ui` would send the browser to
+    // the host `ui`.
+    const pathname = new URL(request.url).pathname;
+    if (path === '' && !pathname.endsWith('/'))
+      return { status: 308, headers: { location: `${pathname.split('/').pop() ?? 'ui'}/` } };
     root ??= resolve(folder ?? join(appRoot(__dirname), 'dashboard'));
     const file = resolve(root, path === '' ? 'index.html' : path);
     const type = TYPES[extname(file)];

@@ -10,12 +10,15 @@ import { performance } from 'node:perf_hooks';
 import { withOperation } from '../../adapters/logging/operationContext';
 import { certificateFromHeader } from '../../domain/auth/certificateThumbprints';
 import { isRegistryError, RegistryError } from '../../domain/errors/RegistryError';
+import { assertSafeJson } from '../../domain/json/assertSafeJson';
+import { isForbiddenKey } from '../../domain/json/forbiddenKeys';
 import { assertDeviceId, assertModuleId } from '../../domain/identity/identityId';
 import type { IncomingMessage } from '../../application/device/DeviceMessageIngress';
 import { checkApiVersion } from '../apiVersion';
 import { errorResponse, registryErrorResponse } from '../errorResponse';
 import { MAX_BODY_BYTES } from '../readJsonBody';
 import { pathParam } from '../pathParam';
+import { requestPath } from '../requestPath';
 
 const BATCH_TYPE = 'application/vnd.microsoft.iothub.json';
 const APP_PREFIX = 'iothub-app-';
@@ -40,8 +43,17 @@ const tooLarge = () =>
 
 function appProperties(entries: Iterable<[string, string]>): Record<string, string> {
   const props: Record<string, string> = {};
-  for (const [name, value] of entries)
-    if (name.toLowerCase().startsWith(APP_PREFIX)) props[name.slice(APP_PREFIX.length)] = value;
+  for (const [name, value] of entries) {
+    if (!name.toLowerCase().startsWith(APP_PREFIX)) continue;
+    const key = name.slice(APP_PREFIX.length);
+    // A header is not JSON, but its name becomes a key all the same.
+    if (isForbiddenKey(key))
+      throw new RegistryError(
+        'ArgumentInvalid',
+        `The application property '${key}' is not allowed`,
+      );
+    props[key] = value;
+  }
   return props;
 }
 
@@ -50,15 +62,17 @@ async function readMessages(request: HttpRequest): Promise<IncomingMessage[]> {
   const body = Buffer.from(await request.arrayBuffer());
   if (body.length > MAX_BODY_BYTES) throw tooLarge();
   if ((request.headers.get('content-type') ?? '').toLowerCase().startsWith(BATCH_TYPE)) {
-    let parsed;
+    let json: unknown;
     try {
-      parsed = batchSchema.safeParse(JSON.parse(body.toString('utf8')));
+      json = JSON.parse(body.toString('utf8'));
     } catch {
       throw new RegistryError(
         'IotHubFormatError',
         'The batch is not valid JSON: send [{"body":"<base64>","properties":{...}}]',
       );
     }
+    assertSafeJson(json, 'batch');
+    const parsed = batchSchema.safeParse(json);
     if (!parsed.success)
       throw new RegistryError(
         'IotHubFormatError',
@@ -132,6 +146,7 @@ export function deviceEventsHandler(getServices: ServicesProvider): HttpHandler 
       const services = await getServices();
       got(services);
       checkApiVersion(request.query.get('api-version'), services.clock.now());
+      requestPath(request);
       const path = identityOf(request);
       const forwarded = request.headers.get('x-arr-clientcert');
       await services.deviceIngress.accept(
@@ -139,7 +154,6 @@ export function deviceEventsHandler(getServices: ServicesProvider): HttpHandler 
           path,
           authorization: request.headers.get('authorization'),
           clientCertificate: forwarded ? certificateFromHeader(forwarded) : null,
-          requestHost: new URL(request.url).hostname,
         },
         () => readMessages(request),
       );
