@@ -240,4 +240,3 @@ function originFormUrl(req: IncomingMessage): URL | null {
     return null; // a Host header that is no host
   }
 }
-
