@@ -28,6 +28,8 @@ const ALTERNATIVES = [
   'STORAGE_CONNECTION_STRING__queueServiceUri',
   'STORAGE_CONNECTION_STRING__tableServiceUri',
   'EVENTHUB_CONNECTION',
+  // Set by App Service itself on every app: the default host name tokens are issued for.
+  'WEBSITE_HOSTNAME',
 ];
 /** Read by the Functions host and the platform, not by the code. */
 const PLATFORM =
