@@ -54,6 +54,13 @@ export const settingsSchema = z.object({
   EVENTHUB_PORT: z.coerce.number().int().min(0).max(65535).default(5672),
   EVENTHUB_PARTITIONS: z.coerce.number().int().min(1).max(32).default(4),
   EVENTHUB_RETENTION_HOURS: z.coerce.number().positive().max(168).default(24),
+  /**
+   * Local host only: the embedded Azurite's ports, Azurite's own defaults, so that
+   * `UseDevelopmentStorage=true` and a printed connection string reach it after a restart too.
+   */
+  AZURITE_BLOB_PORT: z.coerce.number().int().min(0).max(65535).default(10000),
+  AZURITE_QUEUE_PORT: z.coerce.number().int().min(0).max(65535).default(10001),
+  AZURITE_TABLE_PORT: z.coerce.number().int().min(0).max(65535).default(10002),
   LIVENESS_EVENTHUB_NAME: z.string().default('telemetry'),
   ALERTS_EVENTHUB_NAME: z.string().default('alerts'),
   LIVENESS_TABLE: z

@@ -1,5 +1,5 @@
 import type { ServicesProvider } from '../composition/RegistryServices';
-import { deviceEventsHandler } from './handlers/deviceEventsHandler';
+import { deviceBoundHandler, deviceEventsHandler } from './handlers/deviceEventsHandler';
 import type { HttpRoute } from './HttpRoute';
 
 /** The device-facing endpoint: devices authenticate with their own registry credentials. */
@@ -11,6 +11,12 @@ export function deviceRoutes(services: ServicesProvider): HttpRoute[] {
       methods: ['POST'],
       route: 'devices/{deviceId}/messages/events',
       handler,
+    },
+    {
+      name: 'deviceBound',
+      methods: ['GET'],
+      route: 'devices/{deviceId}/messages/deviceBound',
+      handler: deviceBoundHandler(services),
     },
     {
       name: 'moduleEvents',

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseSettings } from '../config/Settings';
 import { consoleLogger } from './consoleLogger';
 import { readLocalSettings } from './readLocalSettings';
@@ -28,7 +29,25 @@ async function main(): Promise<void> {
   );
   log(`Service connection string: ${stack.serviceConnectionString}`);
   log(`Storage connection string: ${stack.storageConnectionString}`);
+  if (
+    !settings.STORAGE_CONNECTION_STRING &&
+    settings.AZURITE_BLOB_PORT === 10000 &&
+    settings.AZURITE_QUEUE_PORT === 10001 &&
+    settings.AZURITE_TABLE_PORT === 10002
+  )
+    log('                           (or UseDevelopmentStorage=true: Azurite is on its usual ports)');
   log(`Event Hubs connection string: ${stack.eventHubConnectionString}`);
+  // The SDKs and Microsoft's samples dial HostName on 443 and must trust the certificate.
+  const certificate = resolve(settings.DATA_DIR, 'tls', 'cert.pem');
+  if (stack.httpsPort === 443) {
+    log(`For Microsoft's samples and the SDKs, as they are:`);
+    log(`  export NODE_EXTRA_CA_CERTS=${certificate}`);
+    log(`  export IOTHUB_CONNECTION_STRING='${stack.serviceConnectionString}'`);
+  } else {
+    log(
+      `Microsoft's samples and the SDKs dial port 443: start with HTTPS_PORT=443 to run them unchanged (README, "Run Microsoft's samples")`,
+    );
+  }
   log('Press Ctrl-C to stop.');
 
   // Ctrl-C in a terminal signals the whole process group; the stand-ins ignore SIGINT and are

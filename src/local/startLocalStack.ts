@@ -155,10 +155,22 @@ export async function startLocalStack({
     const embeddedCosmos = !cosmosEndpoint;
     const startCosmos = (port?: number) =>
       startCosmosStandIn({ dataDir: join(dataDir, 'cosmos'), ...(port ? { port } : {}) });
-    const startStorage = (ports?: AzuriteInstance['ports']) =>
+    const storagePorts = {
+      blob: settings.AZURITE_BLOB_PORT,
+      queue: settings.AZURITE_QUEUE_PORT,
+      table: settings.AZURITE_TABLE_PORT,
+    };
+    const startStorage = (ports: AzuriteInstance['ports'] = storagePorts) =>
       startAzurite({
         ...(inMemoryStorage ? { inMemory: true } : { location: join(dataDir, 'azurite') }),
-        ...(ports ? { ports } : {}),
+        ports,
+      }).catch((error: Error) => {
+        const taken = /EADDRINUSE[^\n]*:(\d+)/.exec(error.message)?.[1];
+        if (!taken) throw error;
+        const setting = Object.entries(storagePorts).find(([, p]) => p === Number(taken))?.[0];
+        throw new Error(
+          `Azurite's port ${taken} is in use (another Azurite?): stop it, or set ${setting ? `AZURITE_${setting.toUpperCase()}_PORT` : 'AZURITE_BLOB_PORT, AZURITE_QUEUE_PORT and AZURITE_TABLE_PORT'} to a free port (0 for any)`,
+        );
       });
     const startHubs = (port: number) =>
       startEventHubsStandIn({

@@ -135,8 +135,14 @@ describe('a dependency that dies under load', () => {
         PORT: '0',
         HTTPS_PORT: '0',
         EVENTHUB_PORT: '0',
+        AZURITE_BLOB_PORT: '0',
+        AZURITE_QUEUE_PORT: '0',
+        AZURITE_TABLE_PORT: '0',
         HOST: '127.0.0.1',
         DATA_DIR: dataDir,
+        // The load sends as fast as it can: the per-device rate limit is not what is tested.
+        DEVICE_MESSAGES_PER_SECOND: '100000',
+        DEVICE_MESSAGE_BURST: '100000',
       }),
       logger,
       // Slow restarts: the outage outlasts every call's deadline (a call caught by a short

@@ -116,6 +116,16 @@ describe('device-facing endpoint', () => {
     expect(await stateOf('/devices/dev-a/modules/m1')).toBe('neverSeen');
   });
 
+  it('answers a device polling for cloud-to-device messages with 204 (none), and only the device', async () => {
+    const poll = (auth: string | null) =>
+      api('GET', '/devices/dev-a/messages/deviceBound', { baseUrl: rt.url, auth });
+    const empty = await poll(deviceToken('localhost/devices/dev-a', key));
+    expect(empty.status, empty.text).toBe(204);
+    expect(empty.text).toBe('');
+    expect((await poll(deviceToken('localhost/devices/dev-b', key))).status).toBe(401);
+    expect((await poll(null)).status).toBe(401);
+  });
+
   it('accepts the device key, a module key on the device path, and a DeviceConnect policy', async () => {
     expect(
       (

@@ -159,6 +159,28 @@ describe('the query language parser', () => {
     expect(error.message).toContain(`'${name}' cannot be ${what}`);
   });
 
+  it('says which IoT Hub clauses are not supported, rather than calling them syntax errors', () => {
+    const cases: [string, RegExp][] = [
+      ['SELECT * FROM devices ORDER BY deviceId', /^ORDER BY \(at position 23\) is not supported/],
+      ["SELECT * FROM devices WHERE status = 'enabled' ORDER BY deviceId DESC", /^ORDER BY/],
+      [
+        'SELECT TOP 10 * FROM devices',
+        /^TOP \(at position 8\) is not supported.*x-ms-max-item-count/,
+      ],
+      ['SELECT DISTINCT status FROM devices', /^DISTINCT .* is not supported/],
+      ['SELECT * FROM devices JOIN devices.modules', /^JOIN .* is not supported/],
+      [
+        'SELECT COUNT() FROM devices GROUP BY status HAVING COUNT() > 1',
+        /^HAVING .* is not supported/,
+      ],
+    ];
+    for (const [query, expected] of cases) {
+      const error = errorOf(() => compile(query));
+      expect(error.code, query).toBe('BadRequest');
+      expect(error.message, query).toMatch(expected);
+    }
+  });
+
   it('checks paths and grouping', () => {
     expect(errorOf(() => compile("SELECT * FROM devices WHERE password = 'x'")).message).toMatch(
       /position 29 at 'password'/,

@@ -29,6 +29,15 @@ export class DeviceMessageIngress {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * A device asking for its cloud-to-device messages (the HTTP transport polls every second).
+   * This registry sends none, so an authenticated device always finds its queue empty.
+   */
+  async pendingMessages(request: Omit<DeviceRequest, 'now'>): Promise<[]> {
+    await this.authenticator.authenticate({ ...request, now: this.clock.now() });
+    return [];
+  }
+
   async accept(
     request: Omit<DeviceRequest, 'now'>,
     readMessages: () => Promise<readonly IncomingMessage[]>,

@@ -60,6 +60,12 @@ const CHECKS: readonly TypeCheck[] = [
   'IS_BOOL',
   'IS_OBJECT',
 ];
+const UNSUPPORTED_ADVICE: Record<string, string> = {
+  ORDER: 'sort the results yourself',
+  TOP: 'ask for a page size with x-ms-max-item-count instead',
+  OFFSET: 'page with x-ms-continuation instead',
+  LIMIT: 'ask for a page size with x-ms-max-item-count instead',
+};
 const RESERVED = new Set(['SELECT', 'FROM', 'WHERE', 'AND', 'OR', 'NOT', 'IN', 'NIN', 'AS']);
 
 export function syntaxError(position: number, found: string, message: string): RegistryError {
@@ -199,6 +205,7 @@ class Parser {
         groupBy.push(this.path());
       }
     }
+    this.refuseUnsupported(['ORDER', 'JOIN', 'HAVING', 'OFFSET', 'LIMIT']);
     if (this.token.kind !== 'end')
       this.fail(
         groupBy.length > 0 ? 'the end of the query' : 'WHERE, GROUP BY or the end of the query',
@@ -206,7 +213,19 @@ class Parser {
     return { select, from, where, groupBy };
   }
 
+  /** IoT Hub clauses this registry does not run: said as such, not as a syntax error. */
+  private refuseUnsupported(words: readonly string[]): void {
+    const word = words.find((w) => this.isKeyword(w));
+    if (word === undefined) return;
+    const clause = word === 'ORDER' ? 'ORDER BY' : word;
+    throw new RegistryError(
+      'BadRequest',
+      `${clause} (at position ${this.token.position}) is not supported by this registry: ${UNSUPPORTED_ADVICE[word] ?? 'leave it out'}`,
+    );
+  }
+
   private selection(): TwinQuery['select'] {
+    this.refuseUnsupported(['TOP', 'DISTINCT']);
     if (this.isSymbol('*')) {
       this.at++;
       return { kind: 'all' };

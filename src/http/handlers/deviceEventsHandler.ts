@@ -120,6 +120,31 @@ function identityOf(request: HttpRequest): { deviceId: string; moduleId: string 
 }
 
 /**
+ * `GET /devices/{id}/messages/deviceBound`: a device polling for cloud-to-device messages. This
+ * registry sends none: 204 (IoT Hub's "no message") to an authenticated device, 401 otherwise.
+ */
+export function deviceBoundHandler(getServices: ServicesProvider): HttpHandler {
+  return (request, context) =>
+    withOperation(context.invocationId, async () => {
+      try {
+        const services = await getServices();
+        checkApiVersion(request.query.get('api-version'), services.clock.now());
+        const forwarded = request.headers.get('x-arr-clientcert');
+        await services.deviceIngress.pendingMessages({
+          path: identityOf(request),
+          authorization: request.headers.get('authorization'),
+          clientCertificate: forwarded ? certificateFromHeader(forwarded) : null,
+        });
+        return { status: 204 };
+      } catch (error) {
+        if (isRegistryError(error)) return registryErrorResponse(error);
+        context.error('Unhandled error in', context.functionName, error);
+        return errorResponse('ServerError', 'The endpoint failed unexpectedly: retry');
+      }
+    });
+}
+
+/**
  * `POST /devices/{id}/messages/events` (and the module path): the device-facing endpoint.
  * 204 when accepted; 401 for any authentication failure, with nothing published.
  */

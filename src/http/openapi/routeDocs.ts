@@ -215,6 +215,12 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     success: [204, null],
     errors: ['ArgumentInvalid', 'MessageTooLarge', 'ThrottlingException'],
   },
+  deviceBound: {
+    summary:
+      'Poll for cloud-to-device messages (a device SAS token or client certificate): always 204, none are sent',
+    success: [204, null],
+    errors: ['ArgumentInvalid'],
+  },
   moduleEvents: {
     summary: 'Send module-to-cloud messages (a module SAS token)',
     success: [204, null],
