@@ -35,7 +35,9 @@ async function main(): Promise<void> {
     settings.AZURITE_QUEUE_PORT === 10001 &&
     settings.AZURITE_TABLE_PORT === 10002
   )
-    log('                           (or UseDevelopmentStorage=true: Azurite is on its usual ports)');
+    log(
+      '                           (or UseDevelopmentStorage=true: Azurite is on its usual ports)',
+    );
   log(`Event Hubs connection string: ${stack.eventHubConnectionString}`);
   // The SDKs and Microsoft's samples dial HostName on 443 and must trust the certificate.
   const certificate = resolve(settings.DATA_DIR, 'tls', 'cert.pem');
