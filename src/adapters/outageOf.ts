@@ -23,6 +23,18 @@ const NETWORK_CODES = new Set([
 const OUTAGE_STATUSES = new Set([408, 502, 503, 504]);
 const NETWORK_TEXT = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up)\b/;
 
+/** Failures that say the dependency is not there at all (nothing listens, no route). */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ServiceCommunicationError',
+]);
+
+/** Whether an outage reason says the dependency is gone, not merely slow or reset once. */
+export const isDefiniteOutage = (reason: string): boolean => UNREACHABLE.has(reason);
+
 /**
  * Why an SDK call failed when the failure says the dependency is unreachable or not answering
  * (refused, reset, timed out, 503), as a short reason without addresses; null for every other

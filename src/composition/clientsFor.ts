@@ -26,7 +26,7 @@ export const credentialFor = (identity: IdentityChoice): TokenCredential =>
  * caller seconds, not the SDKs' defaults (Event Hubs: 3 retries 30 s apart; Storage: retries
  * over 4-6 s; Cosmos: 60 s per request), and becomes a 503 (see guardDependency).
  */
-export const DEPENDENCY_TIMEOUT_MS = 10_000;
+export const DEPENDENCY_TIMEOUT_MS = 20_000;
 const QUICK_RETRY = { retryDelayInMs: 200, maxRetryDelayInMs: 1_000 };
 
 // Shorter per try: a send whose broker died waits out its try before the retry finds it gone.

@@ -3,7 +3,7 @@ import {
   type Dependency,
   type DependencyHealth,
 } from '../application/health/DependencyHealth';
-import { outageOf } from '../adapters/outageOf';
+import { isDefiniteOutage, outageOf } from '../adapters/outageOf';
 
 /**
  * Wraps an adapter (a port): a call that fails because the dependency is unreachable becomes a
@@ -42,7 +42,7 @@ export function guardDependency<T extends object>(
               health.succeeded(name);
               throw error;
             }
-            health.failed(name, outage);
+            health.failed(name, outage, isDefiniteOutage(outage));
             throw health.unavailable(name);
           },
         );

@@ -33,6 +33,8 @@ export interface DependencyReport {
 
 interface State {
   down: boolean;
+  /** Transient failures (timeouts, resets) in a row, while up. */
+  strikes: number;
   since: Date;
   reason?: string;
   lastTrial: number;
@@ -41,6 +43,8 @@ interface State {
 /** How long callers wait before trying again, and how often a call probes a dependency that is down. */
 export const RETRY_AFTER_SECONDS = 5;
 const TRIAL_INTERVAL_MS = 1_000;
+/** A slow or reset call is a 503 for its caller; only this many in a row mark the dependency down. */
+const TRANSIENT_STRIKES = 3;
 
 /**
  * The reachability of each dependency, as calls to it find it. A state change is logged once
@@ -56,23 +60,36 @@ export class DependencyHealth {
     names: readonly Dependency[] = ['cosmos', 'storage', 'eventHubs'],
   ) {
     const now = clock.now();
-    for (const name of names) this.states.set(name, { down: false, since: now, lastTrial: 0 });
+    for (const name of names)
+      this.states.set(name, { down: false, strikes: 0, since: now, lastTrial: 0 });
   }
 
   succeeded(name: Dependency): void {
     const state = this.states.get(name);
+    if (state && !state.down) state.strikes = 0;
     if (!state?.down) return;
     const now = this.clock.now();
     const seconds = Math.round((now.getTime() - state.since.getTime()) / 1000);
-    this.states.set(name, { down: false, since: now, lastTrial: 0 });
+    this.states.set(name, { down: false, strikes: 0, since: now, lastTrial: 0 });
     this.logger.info(`${DEPENDENCY_LABELS[name]} is reachable again (after ${seconds} s)`);
   }
 
-  failed(name: Dependency, reason: string): void {
+  /**
+   * A call found the dependency unreachable: `definite` (refused, no route) marks it down at
+   * once; a timeout or reset does after a few in a row (one may be the call's own bad luck).
+   */
+  failed(name: Dependency, reason: string, definite = true): void {
     const state = this.states.get(name);
     if (!state || state.down) return;
+    if (!definite && ++state.strikes < TRANSIENT_STRIKES) return;
     const now = this.clock.now();
-    this.states.set(name, { down: true, since: now, reason, lastTrial: now.getTime() });
+    this.states.set(name, {
+      down: true,
+      strikes: 0,
+      since: now,
+      reason,
+      lastTrial: now.getTime(),
+    });
     this.logger.error(
       `${DEPENDENCY_LABELS[name]} is unreachable (${reason}): what needs it answers 503 until it is back`,
     );

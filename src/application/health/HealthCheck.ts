@@ -46,7 +46,11 @@ export class HealthCheck {
         try {
           const outcome = await Promise.race([probe().then(() => 'ok' as const), timeout]);
           if (outcome === 'timeout')
-            this.health.failed(name as Dependency, `no answer within ${PROBE_TIMEOUT_MS} ms`);
+            this.health.failed(
+              name as Dependency,
+              `no answer within ${PROBE_TIMEOUT_MS} ms`,
+              false,
+            );
         } catch {
           // The guard around the probe has recorded what it found.
         } finally {
