@@ -1,5 +1,7 @@
 import { request as httpsRequest } from 'node:https';
 import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testContainer } from '../support/blobContainers';
@@ -12,20 +14,58 @@ interface Run {
   stderr: string;
 }
 
+/** A device message over HTTPS, trusting the stack's certificate; resolves to the status. */
+function sendDeviceMessage(deviceId: string, authorization: string): Promise<number | undefined> {
+  const { httpsPort, certificate } = inject('stack');
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      `https://localhost:${httpsPort}/devices/${encodeURIComponent(deviceId)}/messages/events?api-version=2021-04-12`,
+      { method: 'POST', ca: certificate, headers: { authorization } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      },
+    );
+    req.on('error', reject);
+    req.end('hello');
+  });
+}
+
 describe('the iot-registry CLI, run as a binary against the embedded stack', () => {
   let build: Awaited<ReturnType<typeof compiledBuild>>;
+  /** A folder of its own for each process: no `.data` or local.settings.json is picked up. */
+  let work: string;
   beforeAll(async () => {
     build = await compiledBuild();
+    work = await mkdtemp(join(tmpdir(), 'cli-test-'));
   }, 120_000);
-  afterAll(() => build?.remove());
+  afterAll(async () => {
+    await build?.remove();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
 
-  const run = (args: string[], env: Record<string, string | undefined> = {}): Promise<Run> => {
+  /** A data folder as `npm start` leaves it, holding what `files` gives. */
+  const dataDir = async (files: Record<string, string> = {}): Promise<string> => {
+    const dir = await mkdtemp(join(work, 'data-'));
+    for (const [name, content] of Object.entries(files)) {
+      await mkdir(join(dir, name, '..'), { recursive: true });
+      await writeFile(join(dir, name), content);
+    }
+    return dir;
+  };
+
+  const runScript = (
+    script: string,
+    args: string[],
+    env: Record<string, string | undefined> = {},
+  ): Promise<Run> => {
     const { httpUrl, serviceConnectionString } = inject('stack');
     return new Promise((resolve) => {
       execFile(
         process.execPath,
-        [join(build.dir, 'cli/main.js'), ...args],
+        [join(build.dir, script), ...args],
         {
+          cwd: work,
           env: {
             PATH: process.env.PATH,
             IOTHUB_CONNECTION_STRING: serviceConnectionString,
@@ -38,6 +78,8 @@ describe('the iot-registry CLI, run as a binary against the embedded stack', () 
       );
     });
   };
+  const run = (args: string[], env: Record<string, string | undefined> = {}) =>
+    runScript('cli/main.js', args, env);
   const json = async (args: string[]) => {
     const r = await run([...args, '--output', 'json']);
     expect(r.code, r.stderr).toBe(0);
@@ -72,20 +114,7 @@ describe('the iot-registry CLI, run as a binary against the embedded stack', () 
     const { sas } = await json(['sas', '-d', deviceId, '--duration', '600']);
     expect(sas).toMatch(/^SharedAccessSignature sr=localhost%2Fdevices%2F/);
     // Tokens name the connection string's host (localhost); devices reach it over HTTPS only.
-    const { httpsPort, certificate } = inject('stack');
-    const sent = await new Promise<number | undefined>((resolve, reject) => {
-      const req = httpsRequest(
-        `https://localhost:${httpsPort}/devices/${deviceId}/messages/events?api-version=2021-04-12`,
-        { method: 'POST', ca: certificate, headers: { authorization: sas } },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode);
-        },
-      );
-      req.on('error', reject);
-      req.end('hello');
-    });
-    expect(sent).toBe(204);
+    expect(await sendDeviceMessage(deviceId, sas)).toBe(204);
 
     expect((await json(['liveness', 'show', '-d', deviceId])).deviceId).toBe(deviceId);
     expect(await json(['liveness', 'summary'])).toHaveProperty('counts');
@@ -132,5 +161,116 @@ describe('the iot-registry CLI, run as a binary against the embedded stack', () 
     expect(unreachable.stderr).not.toContain(
       inject('stack').serviceConnectionString.split('SharedAccessKey=')[1],
     );
+  });
+
+  it("prints exactly the API's JSON with --output json, and table-only columns in tables", async () => {
+    const deviceId = uniqueId('clijson');
+    expect((await run(['device', 'create', '-d', deviceId])).code).toBe(0);
+    expect(await json(['device', 'show', '-d', deviceId])).toEqual(
+      (await api('GET', `/devices/${deviceId}`)).json,
+    );
+    const listed = (await json(['device', 'list'])) as unknown as Record<string, unknown>[];
+    expect(listed.find((d) => d.deviceId === deviceId)).toEqual(
+      (
+        await api('POST', '/devices/query', {
+          body: { query: `SELECT * FROM devices WHERE deviceId = '${deviceId}'` },
+        })
+      ).json[0],
+    );
+    const table = await run(['device', 'show', '-d', deviceId]);
+    expect(table.stdout).toMatch(
+      /^deviceId\s+status\s+connectionState\s+lastActivityTime\s+authType/,
+    );
+    expect(table.stdout).toMatch(
+      new RegExp(`^${deviceId}\\s+enabled\\s+Disconnected\\s+\\S+\\s+sas`, 'm'),
+    );
+  });
+
+  it('treats empty settings as unset and names a setting that is not a URL', async () => {
+    const { serviceConnectionString } = inject('stack');
+    const emptyUrl = await run(['device', 'list'], {
+      IOTHUB_REGISTRY_URL: '',
+      IOTHUB_CONNECTION_STRING: serviceConnectionString.replace(
+        'HostName=localhost',
+        'HostName=127.0.0.1:1',
+      ),
+    });
+    expect(emptyUrl.code).toBe(5);
+    expect(emptyUrl.stderr).toMatch(/^Cannot reach https:\/\/127\.0\.0\.1:1 \(/);
+    expect(emptyUrl.stderr).not.toMatch(/Invalid URL/);
+    const emptyFlag = await run(['--url', '', 'device', 'list'], {
+      IOTHUB_CONNECTION_STRING: serviceConnectionString.replace(
+        'HostName=localhost',
+        'HostName=127.0.0.1:1',
+      ),
+    });
+    expect(emptyFlag.stderr).toMatch(/^Cannot reach https:\/\/127\.0\.0\.1:1 \(/);
+
+    const notUrl = await run(['device', 'list'], { IOTHUB_REGISTRY_URL: 'localhost:7071' });
+    expect(notUrl.code).toBe(2);
+    expect(notUrl.stderr).toBe(
+      "IOTHUB_REGISTRY_URL is not a URL: 'localhost:7071' (e.g. https://localhost:7443)\n",
+    );
+    const notUrlFlag = await run(['--url', 'nope', 'device', 'list']);
+    expect(notUrlFlag.code).toBe(2);
+    expect(notUrlFlag.stderr).toBe("--url is not a URL: 'nope' (e.g. https://localhost:7443)\n");
+
+    const noLogin = await run(['device', 'list'], { IOTHUB_CONNECTION_STRING: '' });
+    expect(noLogin.code).toBe(2);
+    expect(noLogin.stderr).toMatch(/^No connection string: set IOTHUB_CONNECTION_STRING/);
+  });
+
+  it("trusts the local host's certificate from the data folder, and says how to trust it otherwise", async () => {
+    const { httpsPort, certificate } = inject('stack');
+    const deviceId = uniqueId('clitls');
+    expect((await run(['device', 'create', '-d', deviceId])).code).toBe(0);
+    const withCertificate = await dataDir({ 'tls/cert.pem': certificate });
+    const without = await dataDir();
+
+    for (const host of ['localhost', '127.0.0.1']) {
+      const trusted = await run(['device', 'show', '-d', deviceId, '-o', 'json'], {
+        IOTHUB_REGISTRY_URL: `https://${host}:${httpsPort}`,
+        DATA_DIR: withCertificate,
+      });
+      expect(trusted.code, trusted.stderr).toBe(0);
+      expect(JSON.parse(trusted.stdout).deviceId).toBe(deviceId);
+    }
+
+    const untrusted = await run(['device', 'show', '-d', deviceId, '--data-dir', without], {
+      IOTHUB_REGISTRY_URL: `https://localhost:${httpsPort}`,
+    });
+    expect(untrusted.code).toBe(5);
+    expect(untrusted.stderr).toContain(
+      `Cannot reach https://localhost:${httpsPort} (self-signed certificate)`,
+    );
+    expect(untrusted.stderr).toContain(join(without, 'tls', 'cert.pem'));
+    expect(untrusted.stderr).toContain('--ca <file>');
+    expect(untrusted.stderr).toContain('NODE_EXTRA_CA_CERTS=<file>');
+
+    // Both fixes the message names work.
+    const certificateFile = join(withCertificate, 'tls', 'cert.pem');
+    const viaCa = await run(
+      ['device', 'show', '-d', deviceId, '--data-dir', without, '--ca', certificateFile],
+      {
+        IOTHUB_REGISTRY_URL: `https://localhost:${httpsPort}`,
+      },
+    );
+    expect(viaCa.code, viaCa.stderr).toBe(0);
+    const viaEnvironment = await run(['device', 'show', '-d', deviceId, '--data-dir', without], {
+      IOTHUB_REGISTRY_URL: `https://localhost:${httpsPort}`,
+      NODE_EXTRA_CA_CERTS: certificateFile,
+    });
+    expect(viaEnvironment.code, viaEnvironment.stderr).toBe(0);
+
+    const missingCa = await run([
+      'device',
+      'show',
+      '-d',
+      deviceId,
+      '--ca',
+      join(without, 'no.pem'),
+    ]);
+    expect(missingCa.code).toBe(2);
+    expect(missingCa.stderr).toBe(`Cannot read --ca ${join(without, 'no.pem')} (ENOENT)\n`);
   });
 });
