@@ -4,7 +4,9 @@ import { deviceCommands } from './commands/deviceCommands';
 import { jobCommands } from './commands/jobCommands';
 import { livenessCommands } from './commands/livenessCommands';
 import { moduleCommands } from './commands/moduleCommands';
+import { queryCommand } from './commands/queryCommand';
 import { sasCommand } from './commands/sasCommand';
+import { twinCommands } from './commands/twinCommands';
 
 /**
  * The `iot-registry` command tree, shaped like `az iot hub …` where they overlap. Built without
@@ -40,7 +42,15 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   const cli = cliContext(program);
-  for (const add of [deviceCommands, moduleCommands, sasCommand, jobCommands, livenessCommands])
+  for (const add of [
+    deviceCommands,
+    moduleCommands,
+    twinCommands,
+    queryCommand,
+    sasCommand,
+    jobCommands,
+    livenessCommands,
+  ])
     add(program, cli);
   return program;
 }

@@ -169,6 +169,9 @@ describe('the iot-registry CLI, run as a binary against the embedded stack', () 
     expect(await json(['device', 'show', '-d', deviceId])).toEqual(
       (await api('GET', `/devices/${deviceId}`)).json,
     );
+    expect(await json(['twin', 'show', '-d', deviceId])).toEqual(
+      (await api('GET', `/twins/${deviceId}`)).json,
+    );
     const listed = (await json(['device', 'list'])) as unknown as Record<string, unknown>[];
     expect(listed.find((d) => d.deviceId === deviceId)).toEqual(
       (
@@ -184,6 +187,127 @@ describe('the iot-registry CLI, run as a binary against the embedded stack', () 
     expect(table.stdout).toMatch(
       new RegExp(`^${deviceId}\\s+enabled\\s+Disconnected\\s+\\S+\\s+sas`, 'm'),
     );
+  });
+
+  it('shows and updates device and module twins, with etags', async () => {
+    const deviceId = uniqueId('clitwin');
+    expect((await run(['device', 'create', '-d', deviceId])).code).toBe(0);
+    expect((await run(['module', 'create', '-d', deviceId, '-m', 'm1'])).code).toBe(0);
+
+    const updated = await json([
+      'twin',
+      'update',
+      '-d',
+      deviceId,
+      '--tags',
+      '{"site":"plant-1","owner":"ops"}',
+      '--desired',
+      '{"interval":30}',
+    ]);
+    const stored = (await api('GET', `/twins/${deviceId}`)).json;
+    expect(stored).toMatchObject({
+      tags: { site: 'plant-1', owner: 'ops' },
+      properties: { desired: { interval: 30 } },
+    });
+    expect(updated).toEqual(stored);
+
+    // A stale etag is refused and changes nothing; the current one applies (null deletes a key).
+    const stale = await run([
+      'twin',
+      'update',
+      '-d',
+      deviceId,
+      '--tags',
+      '{"site":"x"}',
+      '--etag',
+      'AAAA',
+    ]);
+    expect(stale.code).toBe(4);
+    expect(stale.stderr).toMatch(/^PreconditionFailed: /);
+    expect((await api('GET', `/twins/${deviceId}`)).json.tags.site).toBe('plant-1');
+    await json([
+      'twin',
+      'update',
+      '-d',
+      deviceId,
+      '--tags',
+      '{"owner":null}',
+      '--etag',
+      stored.etag,
+    ]);
+    expect((await api('GET', `/twins/${deviceId}`)).json.tags).toEqual({ site: 'plant-1' });
+
+    await json(['twin', 'update', '-d', deviceId, '-m', 'm1', '--desired', '{"mode":"eco"}']);
+    const moduleTwin = (await api('GET', `/twins/${deviceId}/modules/m1`)).json;
+    expect(moduleTwin.properties.desired.mode).toBe('eco');
+    expect(await json(['twin', 'show', '-d', deviceId, '-m', 'm1'])).toEqual(moduleTwin);
+
+    const shown = await run(['twin', 'show', '-d', deviceId]);
+    expect(shown.stdout).toMatch(/^deviceId\s+moduleId\s+etag\s+version\s+tags\s+desired/);
+    expect(shown.stdout).toContain('{"interval":30}');
+
+    const nothing = await run(['twin', 'update', '-d', deviceId]);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/Give --tags, --desired or both/);
+    const notJson = await run(['twin', 'update', '-d', deviceId, '--tags', 'site=1']);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toMatch(/--tags must be a JSON object/);
+  });
+
+  it('queries twins, following continuation pages up to --top', async () => {
+    const tag = uniqueId('q').replace(/-/g, '');
+    const ids = Array.from({ length: 5 }, (_, i) => `${tag}-${i}`);
+    for (const id of ids) {
+      expect((await api('PUT', `/devices/${id}`, { body: { deviceId: id } })).status).toBe(200);
+      expect(
+        (
+          await api('PATCH', `/twins/${id}`, {
+            body: { tags: { run: tag } },
+            headers: { 'if-match': '*' },
+          })
+        ).status,
+      ).toBe(200);
+    }
+    const query = `SELECT * FROM devices WHERE tags.run = '${tag}'`;
+    // Pages of 2 (the registry honours the size and says more is to come): --top 4 takes two
+    // pages, no --top all three.
+    const firstPage = await api('POST', '/devices/query', {
+      body: { query },
+      headers: { 'x-ms-max-item-count': '2' },
+    });
+    expect(firstPage.json).toHaveLength(2);
+    expect(firstPage.headers.get('x-ms-continuation')).toBeTruthy();
+    const four = (await json([
+      'query',
+      '-q',
+      query,
+      '--top',
+      '4',
+      '--page-size',
+      '2',
+    ])) as unknown as {
+      deviceId: string;
+    }[];
+    expect(four).toHaveLength(4);
+    expect(ids).toEqual(expect.arrayContaining(four.map((t) => t.deviceId)));
+    const all = (await json(['query', '-q', query, '--page-size', '2'])) as unknown as {
+      deviceId: string;
+    }[];
+    expect(all.map((t) => t.deviceId).sort()).toEqual(ids);
+
+    expect(
+      await json(['query', '-q', `SELECT COUNT() AS n FROM devices WHERE tags.run = '${tag}'`]),
+    ).toEqual([{ n: 5 }]);
+    const counted = await run([
+      'query',
+      '-q',
+      `SELECT COUNT() AS n FROM devices WHERE tags.run = '${tag}'`,
+    ]);
+    expect(counted.stdout).toBe('n\n-\n5\n');
+
+    const bad = await run(['query', '-q', 'SELECT * FROM nowhere']);
+    expect(bad.code).toBe(4);
+    expect(bad.stderr).toMatch(/^BadRequest: /);
   });
 
   it('treats empty settings as unset and names a setting that is not a URL', async () => {

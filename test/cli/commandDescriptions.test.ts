@@ -12,6 +12,16 @@ const pathOf = (command: Command): string =>
 describe('the iot-registry command tree', () => {
   const commands = everyCommand(buildProgram());
 
+  it('has the twin and query commands', () => {
+    expect(commands.map(pathOf)).toEqual(
+      expect.arrayContaining([
+        'iot-registry twin show',
+        'iot-registry twin update',
+        'iot-registry query',
+      ]),
+    );
+  });
+
   it.each(commands.map((c) => [pathOf(c), c] as const))(
     '%s has a description, shown by its --help, and so has each option',
     (_path, command) => {
