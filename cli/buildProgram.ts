@@ -4,6 +4,7 @@ import { deviceCommands } from './commands/deviceCommands';
 import { jobCommands } from './commands/jobCommands';
 import { livenessCommands } from './commands/livenessCommands';
 import { moduleCommands } from './commands/moduleCommands';
+import { policyCommands } from './commands/policyCommands';
 import { queryCommand } from './commands/queryCommand';
 import { sasCommand } from './commands/sasCommand';
 import { twinCommands } from './commands/twinCommands';
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
     twinCommands,
     queryCommand,
     sasCommand,
+    policyCommands,
     jobCommands,
     livenessCommands,
   ])

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { CliError, EXIT } from '../CliError';
 import type { CliContext, Json, Opts } from '../CliContext';
+import { identityConnectionString, type KeyType } from '../connectionStrings';
 import { identityPath } from '../identityPath';
 import { positiveInteger } from '../positiveInteger';
 import { queryPages } from '../queryPages';
@@ -171,5 +172,26 @@ export function deviceCommands(program: Command, cli: CliContext): void {
           ? JSON.stringify({ deleted: o.deviceId })
           : `Deleted ${String(o.deviceId)}`,
       );
+    });
+
+  device
+    .command('connection-string')
+    .description(
+      "print a device's or module's connection string (az iot hub device-identity connection-string show)",
+    )
+    .addOption(deviceId())
+    .option('-m, --module-id <id>', "a module's instead")
+    .addOption(
+      new Option('--kt, --key-type <type>', 'which key')
+        .choices(['primary', 'secondary'])
+        .default('primary'),
+    )
+    .action(async (o: { deviceId: string; moduleId?: string; keyType: KeyType }) => {
+      const c = cli.connection();
+      const identity = await cli
+        .client()
+        .call<Json>('GET', identityPath('/devices', o.deviceId, o.moduleId));
+      const text = identityConnectionString(c.hostName, identity, o.keyType);
+      cli.out(cli.output() === 'json' ? JSON.stringify({ connectionString: text }) : text);
     });
 }

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { sign } from '../../src/domain/auth/signatureMatches';
 import { testContainer } from '../support/blobContainers';
 import { api, uniqueId } from '../support/registryApi';
 import { compiledBuild } from '../support/compiledBuild';
@@ -29,6 +30,16 @@ function sendDeviceMessage(deviceId: string, authorization: string): Promise<num
     req.on('error', reject);
     req.end('hello');
   });
+}
+
+/** A device token signed with a key from a connection string, as the device SDK makes it. */
+function tokenFromConnectionString(connectionString: string): string {
+  const part = (name: string) =>
+    new RegExp(`(?:^|;)${name}=([^;]+)`).exec(connectionString)?.[1] ?? '';
+  const sr = encodeURIComponent(`${part('HostName')}/devices/${part('DeviceId')}`);
+  const se = Math.floor(Date.now() / 1000) + 600;
+  const sig = encodeURIComponent(sign(part('SharedAccessKey'), sr, se));
+  return `SharedAccessSignature sr=${sr}&sig=${sig}&se=${se}`;
 }
 
 describe('the iot-registry CLI, run as a binary against the embedded stack', () => {
@@ -308,6 +319,110 @@ describe('the iot-registry CLI, run as a binary against the embedded stack', () 
     const bad = await run(['query', '-q', 'SELECT * FROM nowhere']);
     expect(bad.code).toBe(4);
     expect(bad.stderr).toMatch(/^BadRequest: /);
+  });
+
+  it("prints a device's and a module's connection string whose key works", async () => {
+    const deviceId = uniqueId('clics');
+    expect((await run(['device', 'create', '-d', deviceId])).code).toBe(0);
+    expect((await run(['module', 'create', '-d', deviceId, '-m', 'm1'])).code).toBe(0);
+    const identity = (await api('GET', `/devices/${deviceId}`)).json;
+
+    const primary = (await run(['device', 'connection-string', '-d', deviceId])).stdout.trim();
+    expect(primary).toBe(
+      `HostName=localhost;DeviceId=${deviceId};SharedAccessKey=${identity.authentication.symmetricKey.primaryKey}`,
+    );
+    expect(await sendDeviceMessage(deviceId, tokenFromConnectionString(primary))).toBe(204);
+    const secondary = await json([
+      'device',
+      'connection-string',
+      '-d',
+      deviceId,
+      '--key-type',
+      'secondary',
+    ]);
+    expect(secondary.connectionString).toBe(
+      `HostName=localhost;DeviceId=${deviceId};SharedAccessKey=${identity.authentication.symmetricKey.secondaryKey}`,
+    );
+    expect(
+      await sendDeviceMessage(deviceId, tokenFromConnectionString(secondary.connectionString)),
+    ).toBe(204);
+
+    const moduleKey = (await api('GET', `/devices/${deviceId}/modules/m1`)).json.authentication
+      .symmetricKey.primaryKey;
+    expect((await run(['device', 'connection-string', '-d', deviceId, '-m', 'm1'])).stdout).toBe(
+      `HostName=localhost;DeviceId=${deviceId};ModuleId=m1;SharedAccessKey=${moduleKey}\n`,
+    );
+
+    const x509 = uniqueId('clix509');
+    const thumbprint = 'A'.repeat(40);
+    expect(
+      (await run(['device', 'create', '-d', x509, '--am', 'x509_thumbprint', '--ptp', thumbprint]))
+        .code,
+    ).toBe(0);
+    expect((await run(['device', 'connection-string', '-d', x509])).stdout).toBe(
+      `HostName=localhost;DeviceId=${x509};x509=true\n`,
+    );
+    expect((await run(['device', 'connection-string', '-d', uniqueId('nobody')])).code).toBe(3);
+  });
+
+  it("prints a policy's connection string and lists policies from a data folder, naming it", async () => {
+    const { policies } = inject('stack');
+    const dir = await dataDir({ 'policies.json': JSON.stringify(policies) });
+    const file = join(dir, 'policies.json');
+
+    const shown = await run([
+      'policy',
+      'connection-string',
+      '--policy',
+      'registryRead',
+      '--data-dir',
+      dir,
+    ]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stderr).toContain(file);
+    const registryRead = policies.find((p) => p.keyName === 'registryRead')!;
+    expect(shown.stdout).toBe(
+      `HostName=localhost;SharedAccessKeyName=registryRead;SharedAccessKey=${registryRead.primaryKey}\n`,
+    );
+    // The printed connection string logs in; DATA_DIR works as --data-dir does.
+    const listedWith = await run(['device', 'list', '--top', '1'], {
+      IOTHUB_CONNECTION_STRING: shown.stdout.trim(),
+    });
+    expect(listedWith.code, listedWith.stderr).toBe(0);
+    const secondary = await run(
+      ['policy', 'connection-string', '--key-type', 'secondary', '-o', 'json'],
+      {
+        DATA_DIR: dir,
+      },
+    );
+    expect(JSON.parse(secondary.stdout).connectionString).toBe(
+      `HostName=localhost;SharedAccessKeyName=iothubowner;SharedAccessKey=${policies.find((p) => p.keyName === 'iothubowner')!.secondaryKey}`,
+    );
+
+    const listed = await run(['policy', 'list', '--data-dir', dir, '-o', 'json']);
+    expect(JSON.parse(listed.stdout)).toEqual(
+      policies.map(({ keyName, rights }) => ({ keyName, rights })),
+    );
+    expect(listed.stdout).not.toContain(registryRead.primaryKey);
+
+    const unknown = await run([
+      'policy',
+      'connection-string',
+      '--policy',
+      'nope',
+      '--data-dir',
+      dir,
+    ]);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toBe(
+      `No policy 'nope' in ${file} (it has ${policies.map((p) => p.keyName).join(', ')})\n`,
+    );
+    const empty = await dataDir();
+    const none = await run(['policy', 'list', '--data-dir', empty]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(
+      new RegExp(`^No policies at ${join(empty, 'policies.json')}: run \`npm start\` once`),
+    );
   });
 
   it('treats empty settings as unset and names a setting that is not a URL', async () => {

@@ -12,12 +12,15 @@ const pathOf = (command: Command): string =>
 describe('the iot-registry command tree', () => {
   const commands = everyCommand(buildProgram());
 
-  it('has the twin and query commands', () => {
+  it('has the twin, query, connection-string and policy commands', () => {
     expect(commands.map(pathOf)).toEqual(
       expect.arrayContaining([
         'iot-registry twin show',
         'iot-registry twin update',
         'iot-registry query',
+        'iot-registry device connection-string',
+        'iot-registry policy connection-string',
+        'iot-registry policy list',
       ]),
     );
   });
