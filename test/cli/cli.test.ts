@@ -512,4 +512,27 @@ describe('the iot-registry CLI, run as a binary against the embedded stack', () 
     expect(missingCa.code).toBe(2);
     expect(missingCa.stderr).toBe(`Cannot read --ca ${join(without, 'no.pem')} (ENOENT)\n`);
   });
+
+  it('`npm run sas` names the policies file it looked for, and its tokens work', async () => {
+    const empty = await dataDir();
+    const none = await runScript('src/local/sasTokenCli.js', [], { DATA_DIR: empty });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(
+      new RegExp(
+        `^sas: No policies at ${join(empty, 'policies.json')}: run \`npm start\` once .* set DATA_DIR`,
+      ),
+    );
+
+    const dir = await dataDir({ 'policies.json': JSON.stringify(inject('stack').policies) });
+    const made = await runScript('src/local/sasTokenCli.js', ['registryRead', '--ttl', '600'], {
+      DATA_DIR: dir,
+    });
+    expect(made.code, made.stderr).toBe(0);
+    const listed = await api('GET', '/devices', { auth: made.stdout.trim() });
+    expect(listed.status).toBe(200);
+
+    const help = await runScript('src/local/sasTokenCli.js', ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Prints an Authorization header value/);
+  });
 });
