@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { FREE_PORTS } from '../support/freePorts';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,13 +133,7 @@ describe('a dependency that dies under load', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'registry-outage-'));
     stack = await startLocalStack({
       settings: parseSettings({
-        PORT: '0',
-        HTTPS_PORT: '0',
-        EVENTHUB_PORT: '0',
-        AZURITE_BLOB_PORT: '0',
-        AZURITE_QUEUE_PORT: '0',
-        AZURITE_TABLE_PORT: '0',
-        HOST: '127.0.0.1',
+        ...FREE_PORTS,
         DATA_DIR: dataDir,
         // The load sends as fast as it can: the per-device rate limit is not what is tested.
         DEVICE_MESSAGES_PER_SECOND: '100000',

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forwardLines, waitForExit } from '../../src/local/childProcesses';
 import { eventually } from '../support/blobContainers';
 import { compiledBuild, ROOT } from '../support/compiledBuild';
+import { FREE_PORTS } from '../support/freePorts';
 import { createNetworkNamespace, type NetworkNamespace } from '../support/networkNamespace';
 
 /** The code blocks of a package's README, as npm installed it: Microsoft's published samples. */
@@ -41,12 +42,9 @@ describe("Microsoft's samples, unchanged, against npm start on port 443", () => 
       cwd: ROOT,
       env: {
         ...process.env,
+        ...FREE_PORTS,
+        // Its own network namespace: 443 is free there, whatever the machine runs.
         HTTPS_PORT: '443',
-        PORT: '0',
-        EVENTHUB_PORT: '0',
-        AZURITE_BLOB_PORT: '0',
-        AZURITE_QUEUE_PORT: '0',
-        AZURITE_TABLE_PORT: '0',
         DATA_DIR: dataDir,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

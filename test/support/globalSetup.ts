@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { FREE_PORTS } from './freePorts';
 import { tmpdir } from 'node:os';
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -54,13 +55,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const customerStorage = await startAzurite({ inMemory: true });
   const customerBlobHost = allowListEntry(customerStorage.blobEndpoint);
   const settings = parseSettings({
-    PORT: '0',
-    HTTPS_PORT: '0',
-    EVENTHUB_PORT: '0',
-    AZURITE_BLOB_PORT: '0',
-    AZURITE_QUEUE_PORT: '0',
-    AZURITE_TABLE_PORT: '0',
-    HOST: '127.0.0.1',
+    ...FREE_PORTS,
     DATA_DIR: dataDir,
     JOBS_ALLOWED_STORAGE_HOSTS: `${DEFAULT_STORAGE_HOSTS},${customerBlobHost}`,
     // Test files run side by side against this one stack, each creating jobs; IoT Hub's one

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { FREE_PORTS } from './freePorts';
 import { join } from 'node:path';
 import { forwardLines, waitForExit } from '../../src/local/childProcesses';
 import { sign } from '../../src/domain/auth/signatureMatches';
@@ -39,13 +40,7 @@ export async function startServiceProcess(
     cwd: ROOT,
     env: {
       ...process.env,
-      PORT: '0',
-      HTTPS_PORT: '0',
-      EVENTHUB_PORT: '0',
-      AZURITE_BLOB_PORT: '0',
-      AZURITE_QUEUE_PORT: '0',
-      AZURITE_TABLE_PORT: '0',
-      HOST: '127.0.0.1',
+      ...FREE_PORTS,
       DATA_DIR: dataDir,
       ...env,
     },
