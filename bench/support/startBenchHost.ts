@@ -28,8 +28,13 @@ export async function startBenchHost(
   Object.assign(env, {
     COSMOS_ENDPOINT: cosmos.endpoint,
     COSMOS_KEY: cosmos.key,
+    // Every listener on a free port: a bench never takes the well-known ones (or collides).
     PORT: '0',
     HTTPS_PORT: '0',
+    EVENTHUB_PORT: '0',
+    AZURITE_BLOB_PORT: '0',
+    AZURITE_QUEUE_PORT: '0',
+    AZURITE_TABLE_PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     // No storage setting: the host starts its own Azurite, as `npm start` does (jobs, the
