@@ -29,7 +29,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { LocalEventHubTrigger } from '../src/local/LocalEventHubTrigger';
 import { startBenchEventHubs } from './support/startBenchEventHubs';
 import { waitFor } from './support/waitFor';
-import { InMemoryLivenessStore } from './support/InMemoryLivenessStore';
+import { InMemoryLivenessStore } from '../test/fakes/InMemoryLivenessStore';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 10_000);
@@ -267,6 +267,10 @@ function fleetWrites(fleet: number, overdue: number): LivenessWrite[] {
         declaredIntervalSeconds: null,
         declaredAt: null,
         lastSilentAt: null,
+        silentReason: null,
+        connectionState: null,
+        connectionStateAt: null,
+        connectionSequence: null,
         configuredIntervalSeconds: null,
         configuredGraceFactor: null,
         deadline: null,

@@ -44,6 +44,8 @@ export function livenessEventHubHandler(services: Provider) {
       result.malformed,
       Number.isFinite(newest) ? Math.max(0, (clock.now().getTime() - newest) / 1000) : null,
     );
+    for (const [reason, count] of Object.entries(result.skipped))
+      metrics.skipped(reason, count ?? 0);
     if (result.alerts > 0) metrics.alerted('recovered', result.alerts);
     if (result.malformed > 0)
       context.warn(`Skipped ${result.malformed} malformed event(s) of ${result.events}`);
