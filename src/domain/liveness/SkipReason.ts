@@ -7,6 +7,8 @@ export type SkipReason =
   | 'unknownOpType'
   | 'missingDeviceId'
   | 'missingModuleId'
+  /** A device or module ID no registry could hold (1 to 128 of IoT Hub's characters). */
+  | 'badIdentityId'
   | 'badTime'
   | 'badBody'
   | 'badSequenceNumber'

@@ -39,6 +39,8 @@ const SCHEMAS: Record<string, Source> = {
 };
 
 const MAX_INTERVAL_SECONDS = 7 * 24 * 3600;
+/** Any ID IoT Hub has allowed, for devices (older hubs allowed + and #) and modules. */
+const IDENTITY_ID = /^[A-Za-z0-9\-:.+%_#*?!(),=@;$']{1,128}$/;
 
 const lookup = <T>(table: Record<string, T>, key: string | null): T | undefined => {
   const k = key?.toLowerCase();
@@ -55,6 +57,22 @@ const lookup = <T>(table: Record<string, T>, key: string | null): T | undefined 
  * it cannot read, or of a source it does not know, is a skip reason.
  */
 export function parseLivenessEvent(raw: RawEvent): ParseResult {
+  const parsed = parseBySource(raw);
+  // An ID no registry could hold would fail the store's write, and with it the whole batch.
+  if (
+    parsed.ok &&
+    (!IDENTITY_ID.test(parsed.event.deviceId) ||
+      (parsed.event.moduleId !== null && !IDENTITY_ID.test(parsed.event.moduleId)))
+  )
+    return {
+      ok: false,
+      skip: 'badIdentityId',
+      reason: `an event of '${parsed.event.deviceId.slice(0, 40)}', not a device or module ID`,
+    };
+  return parsed;
+}
+
+function parseBySource(raw: RawEvent): ParseResult {
   // A hub route sets iothub-* as system properties; a plain producer can only send them as
   // application properties. Read both, system first.
   const sys = { ...raw.properties, ...raw.systemProperties };
