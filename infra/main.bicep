@@ -20,6 +20,9 @@ param iotHubHostName string = ''
 @description('Partitions of the telemetry and alerts hubs.')
 param partitions int = 4
 
+@description('Seconds a device the hub reported disconnected may stay so before it is silent; empty: until its heartbeat deadline.')
+param disconnectGraceSeconds string = ''
+
 var suffix = uniqueString(resourceGroup().id, name)
 var telemetryHub = 'telemetry'
 var alertsHub = 'alerts'
@@ -351,6 +354,7 @@ var appSettings = [
   { name: 'LIVENESS_SWEEP_SCHEDULE', value: '0 */1 * * * *' }
   { name: 'LIVENESS_MAX_PIPELINE_LAG_SECONDS', value: '120' }
   { name: 'LIVENESS_TOMBSTONE_SECONDS', value: '86400' }
+  { name: 'LIVENESS_DISCONNECT_GRACE_SECONDS', value: disconnectGraceSeconds }
   // Jobs.
   { name: 'JOBS_QUEUE_NAME', value: 'registry-jobs' }
   { name: 'JOBS_ALLOWED_STORAGE_HOSTS', value: '*.blob.core.windows.net' }

@@ -1,5 +1,5 @@
 // @ts-check
-import { deviceLink, duration, h, when } from './dom.js';
+import { deviceLink, duration, h, reasonText, when } from './dom.js';
 import { View } from './View.js';
 
 /** Recent silent/recovered alerts, newest first; one device's when `device-id` is set. */
@@ -27,8 +27,15 @@ export class AlertTimeline extends View {
             h('span', { class: `badge ${a.kind}` }, a.kind),
             deviceLink(a.deviceId),
             a.moduleId ? ` / ${a.moduleId}` : '',
+            a.kind === 'silent' && a.reason
+              ? h('span', { class: 'muted' }, ` (${reasonText(a.reason)})`)
+              : '',
             a.kind === 'recovered' && a.outageSeconds !== undefined
-              ? h('span', { class: 'muted' }, ` after ${duration(a.outageSeconds)} of silence`)
+              ? h(
+                  'span',
+                  { class: 'muted' },
+                  ` after ${duration(a.outageSeconds)} ${a.reason === 'disconnected' ? 'disconnected' : 'of silence'}`,
+                )
               : '',
           ),
         ),

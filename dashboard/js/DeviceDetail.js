@@ -1,6 +1,6 @@
 // @ts-check
 import { ApiError } from './api.js';
-import { duration, h, since, table, when } from './dom.js';
+import { duration, h, reasonText, since, table, when } from './dom.js';
 import { View } from './View.js';
 import './AlertTimeline.js';
 
@@ -83,6 +83,17 @@ export class DeviceDetail extends View {
                   ),
                 ],
                 ['Since', `${when(liveness.stateSince)} (${since(liveness.stateSince)})`],
+                ['Why silent', liveness.silentReason ? reasonText(liveness.silentReason) : null],
+                [
+                  'Hub connection',
+                  liveness.connection
+                    ? h(
+                        'span',
+                        { 'data-testid': 'hub-connection' },
+                        `${liveness.connection.state} ${when(liveness.connection.at)} (${since(liveness.connection.at)})`,
+                      )
+                    : 'no connection events',
+                ],
                 ['Last seen', since(liveness.lastSeen)],
                 ['Last heartbeat', since(liveness.lastHeartbeat)],
                 [

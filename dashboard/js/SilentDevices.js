@@ -1,8 +1,11 @@
 // @ts-check
-import { deviceLink, duration, h, since, table } from './dom.js';
+import { deviceLink, duration, h, reasonText, since, table } from './dom.js';
 import { View } from './View.js';
 
-/** The identities that went silent, longest silent first, with the interval they missed. */
+/**
+ * The identities that went silent, longest silent first, with why (heartbeats stopped, or the
+ * hub saw the connection drop) and the interval they missed.
+ */
 export class SilentDevices extends View {
   /** @param {import('./api.js').RegistryApi} api */
   async load(api) {
@@ -12,7 +15,7 @@ export class SilentDevices extends View {
     return [
       h('h2', {}, `Silent (${silent.length}${silent.length === 200 ? '+' : ''})`),
       table(
-        ['Device', 'Module', 'Silent for', 'Expected every', 'Last seen'],
+        ['Device', 'Module', 'Silent for', 'Why', 'Expected every', 'Last seen'],
         silent,
         (r) => [
           deviceLink(r.deviceId),
@@ -22,6 +25,7 @@ export class SilentDevices extends View {
             { title: r.stateSince },
             duration((Date.now() - Date.parse(r.stateSince)) / 1000),
           ),
+          reasonText(r.silentReason),
           `${duration(r.intervalSeconds)} × ${r.graceFactor} (${r.intervalSource})`,
           since(r.lastSeen),
         ],

@@ -65,6 +65,11 @@ export function when(iso) {
   return new Date(iso).toLocaleString();
 }
 
+/** Why a device went silent, as the alert and the liveness entry say it. @param {string} reason */
+export function reasonText(reason) {
+  return reason === 'disconnected' ? 'disconnected' : 'heartbeat missed';
+}
+
 /** A link to a device's detail view. @param {string} deviceId */
 export function deviceLink(deviceId) {
   return h('a', { href: `#/devices/${encodeURIComponent(deviceId)}` }, deviceId);

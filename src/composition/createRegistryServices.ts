@@ -200,6 +200,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     defaultIntervalSeconds: settings.LIVENESS_DEFAULT_INTERVAL_SECONDS,
     graceFactor: settings.LIVENESS_GRACE_FACTOR,
     tombstoneSeconds: settings.LIVENESS_TOMBSTONE_SECONDS,
+    disconnectGraceSeconds: settings.LIVENESS_DISCONNECT_GRACE_SECONDS ?? null,
   };
 
   let alertPublisher = noAlertPublisher;

@@ -4,6 +4,7 @@ import { reservedContainerReason } from '../domain/jobs/reservedContainers';
 
 const optional = z.string().trim().min(1).optional();
 const CONTAINER_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
+const CONSUMER_GROUP_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,48}[A-Za-z0-9])?$/;
 const count = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** Every setting the service reads (see local.settings.example.json). Parsed once, at start-up. */
@@ -61,6 +62,29 @@ export const settingsSchema = z.object({
   AZURITE_BLOB_PORT: z.coerce.number().int().min(0).max(65535).default(10000),
   AZURITE_QUEUE_PORT: z.coerce.number().int().min(0).max(65535).default(10001),
   AZURITE_TABLE_PORT: z.coerce.number().int().min(0).max(65535).default(10002),
+  /**
+   * Local host only: consumer groups of your own on every hub of the embedded stand-in
+   * (comma-separated); `$Default` and CATALOG_CONSUMER_GROUP are held by this service's triggers.
+   */
+  EVENTHUB_CONSUMER_GROUPS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((g) => g.trim())
+        .filter((g) => g !== ''),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            CONSUMER_GROUP_NAME,
+            'must list consumer group names of 1 to 50 letters, digits, periods, hyphens and underscores, starting and ending with a letter or digit',
+          ),
+      ),
+    ),
   LIVENESS_EVENTHUB_NAME: z.string().default('telemetry'),
   ALERTS_EVENTHUB_NAME: z.string().default('alerts'),
   LIVENESS_TABLE: z
@@ -81,6 +105,16 @@ export const settingsSchema = z.object({
   LIVENESS_SWEEP_SCHEDULE: z.string().default('0 */1 * * * *'),
   LIVENESS_MAX_PIPELINE_LAG_SECONDS: count(120),
   LIVENESS_TOMBSTONE_SECONDS: count(86_400),
+  /**
+   * How long an identity the hub reported disconnected (nothing heard since) may stay so before
+   * it is silent; unset: until its heartbeat deadline.
+   */
+  LIVENESS_DISCONNECT_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .optional(),
   /** How long the device endpoint trusts cached credentials (changes through this instance apply at once). */
   DEVICE_CREDENTIAL_CACHE_SECONDS: count(60),
   DEVICE_MESSAGES_PER_SECOND: z.coerce.number().positive().default(100),
@@ -152,6 +186,14 @@ const checkedSettings = settingsSchema.superRefine((settings, ctx) => {
         message: `${reason}, so jobs may never use it: name a container of its own for jobs (such as registry-jobs)`,
       });
   }
+  const held = ['$default', settings.CATALOG_CONSUMER_GROUP.toLowerCase()];
+  for (const group of settings.EVENTHUB_CONSUMER_GROUPS)
+    if (held.includes(group.toLowerCase()))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EVENTHUB_CONSUMER_GROUPS'],
+        message: `'${group}' is held by this service's own trigger: name a consumer group of your own`,
+      });
 });
 
 /** Parses settings, failing fast with the names of the settings that are wrong. */

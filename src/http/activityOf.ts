@@ -1,10 +1,12 @@
 import { isRegistryError } from '../domain/errors/RegistryError';
+import { connectionViewOf } from '../domain/liveness/connectionViewOf';
 import type { IdentityRef } from '../ports/LivenessStore';
 import type { LivenessServices } from '../liveness/LivenessServices';
 import { NO_ACTIVITY, type ActivityView } from './identityJson';
 
 /**
- * Connection facts for the registry's reply, from the last-seen map: Connected while online.
+ * Connection facts for the registry's reply, from the last-seen map: Connected while online,
+ * Disconnected once the hub reported a disconnect (see connectionViewOf).
  * Liveness being unreachable must not fail a registry read, so it then reports no activity.
  */
 export async function activityOf(
@@ -14,14 +16,15 @@ export async function activityOf(
   try {
     const found = [...(await liveness.store.readMany([ref])).values()][0]?.record;
     if (!found || found.deletedAt !== null) return { view: NO_ACTIVITY, generationId: null };
+    const connection = connectionViewOf(found);
     return {
       generationId: found.generationId,
       view: {
-        connectionState: found.state === 'online' ? 'Connected' : 'Disconnected',
+        connectionState: connection.state,
         connectionStateUpdatedTime:
-          found.state === 'neverSeen'
+          connection.since === null
             ? NO_ACTIVITY.connectionStateUpdatedTime
-            : toHubTime(found.stateSince),
+            : toHubTime(connection.since),
         lastActivityTime:
           found.lastSeen === null ? NO_ACTIVITY.lastActivityTime : toHubTime(found.lastSeen),
       },

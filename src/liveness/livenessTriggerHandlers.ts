@@ -21,7 +21,8 @@ export function rawEvents(messages: unknown, context: InvocationContext): RawEve
 }
 
 /**
- * The Event Hubs trigger. Bad events are counted and skipped inside `ingest`; a failure of the
+ * The Event Hubs trigger. Bad events are counted and skipped inside `ingest` (by reason, in the
+ * metrics; each reason logged once per process, not per batch); a failure of the
  * store is thrown so the host's retry policy delivers the batch again (writes are idempotent).
  */
 export function livenessEventHubHandler(services: Provider) {
@@ -44,9 +45,9 @@ export function livenessEventHubHandler(services: Provider) {
       result.malformed,
       Number.isFinite(newest) ? Math.max(0, (clock.now().getTime() - newest) / 1000) : null,
     );
+    for (const [reason, count] of Object.entries(result.skipped))
+      metrics.skipped(reason, count ?? 0);
     if (result.alerts > 0) metrics.alerted('recovered', result.alerts);
-    if (result.malformed > 0)
-      context.warn(`Skipped ${result.malformed} malformed event(s) of ${result.events}`);
   };
 }
 

@@ -3,6 +3,7 @@ import { parseSettings } from '../config/Settings';
 import { consoleLogger } from './consoleLogger';
 import { readLocalSettings } from './readLocalSettings';
 import { startLocalStack } from './startLocalStack';
+import { consumerGroupsLine } from './standInHubs';
 
 /** `npm start`: the whole service, with embedded stand-ins for anything not configured. */
 async function main(): Promise<void> {
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   log(
     `Event Hubs       : hubs '${settings.LIVENESS_EVENTHUB_NAME}' and '${settings.ALERTS_EVENTHUB_NAME}'${settings.EVENTHUB_CONNECTION ? '' : `   (embedded stand-in, data in ${settings.DATA_DIR}/eventhubs)`}`,
   );
+  if (!settings.EVENTHUB_CONNECTION) log(`Consumer groups  : ${consumerGroupsLine(settings)}`);
   log(
     `Liveness         : sweep on '${settings.LIVENESS_SWEEP_SCHEDULE}', events from Event Hub '${settings.LIVENESS_EVENTHUB_NAME}'`,
   );

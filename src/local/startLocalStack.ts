@@ -37,6 +37,7 @@ import { createHmac } from 'node:crypto';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { eventHubTriggers, type EventHubTriggers } from './eventHubTriggers';
 import { hubHostName } from '../config/hubHostName';
+import { standInHubs } from './standInHubs';
 
 /** The key name of the embedded Event Hubs stand-in, as on a namespace. */
 const EVENTHUBS_KEY_NAME = 'RootManageSharedAccessKey';
@@ -174,14 +175,7 @@ export async function startLocalStack({
       });
     const startHubs = (port: number) =>
       startEventHubsStandIn({
-        hubs: [
-          {
-            name: settings.LIVENESS_EVENTHUB_NAME,
-            partitions: settings.EVENTHUB_PARTITIONS,
-            consumerGroups: [settings.CATALOG_CONSUMER_GROUP],
-          },
-          { name: settings.ALERTS_EVENTHUB_NAME, partitions: settings.EVENTHUB_PARTITIONS },
-        ],
+        hubs: standInHubs(settings),
         keyName: EVENTHUBS_KEY_NAME,
         // Stable across restarts without a file of its own: derived from the owner's key.
         key: createHmac('sha256', owner.primaryKey).update('eventhubs-standin').digest('base64'),

@@ -107,6 +107,11 @@ describe('the dashboard, in Chromium, against npm start', () => {
     await expect.poll(() => page.getByTestId('count-silent').innerText(), counts).toMatch(/^1\b/);
     await expect.poll(() => page.getByTestId('count-online').innerText(), counts).toMatch(/^2\b/);
     await page.getByTestId('alerts').locator('li.silent', { hasText: 'ui-000' }).waitFor();
+    // Why: its heartbeats stopped (these HTTP devices never had a connection of the hub's).
+    expect(await silentRow.innerText()).toContain('heartbeat missed');
+    expect(
+      await page.getByTestId('alerts').locator('li.silent', { hasText: 'ui-000' }).innerText(),
+    ).toContain('(heartbeat missed)');
     // The devices still heartbeating are not in the silent list.
     expect(await page.getByTestId('silent-list').locator('tr', { hasText: 'ui-001' }).count()).toBe(
       0,
@@ -149,6 +154,9 @@ describe('the dashboard, in Chromium, against npm start', () => {
     await results.getByRole('link', { name: 'ui-000' }).click();
     await page.getByTestId('device-title').filter({ hasText: 'ui-000' }).waitFor();
     await page.getByTestId('liveness-state').filter({ hasText: 'silent' }).waitFor();
+    expect(await page.getByTestId('liveness').innerText()).toMatch(
+      /heartbeat missed[\s\S]*no connection events/,
+    );
     await page.getByTestId('alerts').locator('li.silent').first().waitFor();
     expect(await page.getByTestId('identity').innerText()).toContain('sas');
     expect(await page.content()).not.toContain(primaryKey);

@@ -25,6 +25,7 @@ import {
   type EventHubsStandIn,
 } from '../../standins/eventhubs/startEventHubsStandIn';
 import { eventHubTriggers, type EventHubTriggers } from '../../src/local/eventHubTriggers';
+import { standInHubs } from '../../src/local/standInHubs';
 
 export interface TestRuntime {
   url: string;
@@ -90,10 +91,8 @@ export async function startTestRuntime(
     ].join(','),
   };
   const eventHubs = await startEventHubsStandIn({
-    hubs: [
-      { name: 'telemetry', partitions: 2, consumerGroups: ['catalog'] },
-      { name: 'alerts', partitions: 2 },
-    ],
+    // The hubs npm start makes (with EVENTHUB_CONSUMER_GROUPS), on two partitions each.
+    hubs: standInHubs(parseSettings(effective), 2),
     keyName: 'RootManageSharedAccessKey',
     key: 'test-runtime-key',
     // A runtime started with another's settings finds its events (and checkpoints) again.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryLivenessStore } from '../../bench/support/InMemoryLivenessStore';
+import { InMemoryLivenessStore } from '../fakes/InMemoryLivenessStore';
 import { AlertRelay } from '../../src/application/liveness/AlertRelay';
 import { LivenessIngest } from '../../src/application/liveness/LivenessIngest';
 import { LivenessSweep } from '../../src/application/liveness/LivenessSweep';
@@ -36,6 +36,10 @@ const online = (lastSeen: number, extra: Partial<LivenessRecord> = {}): Liveness
   declaredIntervalSeconds: null,
   declaredAt: null,
   lastSilentAt: null,
+  silentReason: null,
+  connectionState: null,
+  connectionStateAt: null,
+  connectionSequence: null,
   configuredIntervalSeconds: null,
   configuredGraceFactor: null,
   deadline: at(lastSeen + 120),

@@ -21,6 +21,15 @@ export const livenessRecordSchema = z.object({
   declaredIntervalSeconds: z.number().nullable(),
   declaredAt: iso.nullable(),
   lastSilentAt: iso.nullable(),
+  // Absent from entries written before connection state events were read.
+  silentReason: z.enum(['heartbeatMissed', 'disconnected']).nullable().default(null),
+  connectionState: z.enum(['connected', 'disconnected']).nullable().default(null),
+  connectionStateAt: iso.nullable().default(null),
+  connectionSequence: z
+    .string()
+    .regex(/^[0-9A-F]{64}$/)
+    .nullable()
+    .default(null),
   configuredIntervalSeconds: z.number().nullable(),
   configuredGraceFactor: z.number().nullable(),
   deadline: iso.nullable(),
@@ -35,6 +44,7 @@ export const storedAlertSchema = z.object({
   generationId: z.string().nullable(),
   at: iso,
   lastSeen: iso.nullable(),
+  reason: z.enum(['heartbeatMissed', 'disconnected']).optional(),
   outageSeconds: z.number().optional(),
 }) satisfies z.ZodType<StoredAlert>;
 

@@ -10,6 +10,7 @@ export class OtelMetrics implements Metrics {
   private readonly requestDuration;
   private readonly events;
   private readonly malformed;
+  private readonly skips;
   private readonly lag;
   private readonly sweepDuration;
   private readonly silenced;
@@ -26,6 +27,9 @@ export class OtelMetrics implements Metrics {
       description: 'Events taken in, by partition',
     });
     this.malformed = meter.createCounter('liveness.ingest.malformed');
+    this.skips = meter.createCounter('liveness.ingest.skipped', {
+      description: 'Events skipped, by reason (an unknown source or opType, a bad body, ...)',
+    });
     this.lag = meter.createHistogram('liveness.ingest.lag', {
       unit: 's',
       description: 'Age of the newest event of a batch when it was taken in, by partition',
@@ -47,6 +51,10 @@ export class OtelMetrics implements Metrics {
     this.events.add(events, { partition });
     if (malformed > 0) this.malformed.add(malformed, { partition });
     if (lagSeconds !== null) this.lag.record(lagSeconds, { partition });
+  }
+
+  skipped(reason: string, count: number): void {
+    this.skips.add(count, { reason });
   }
 
   swept(milliseconds: number, silenced: number): void {

@@ -1,4 +1,6 @@
-import { applyLivenessEvents } from '../../domain/liveness/applyLivenessEvents';
+import { affectsLiveness, applyLivenessEvents } from '../../domain/liveness/applyLivenessEvents';
+import { connectionViewOf } from '../../domain/liveness/connectionViewOf';
+import type { SkipReason } from '../../domain/liveness/SkipReason';
 import type { LivenessEvent } from '../../domain/liveness/LivenessEvent';
 import {
   indexDeadline,
@@ -25,7 +27,11 @@ import {
 
 export interface IngestResult {
   events: number;
+  /** Events skipped: unreadable, or of a source or opType it does not know (see `skipped`). */
   malformed: number;
+  /** Events read that say nothing about liveness (tags or desired properties changed, ...). */
+  ignored: number;
+  skipped: Partial<Record<SkipReason, number>>;
   identities: number;
   writes: number;
   alerts: number;
@@ -43,6 +49,8 @@ const ATTEMPTS = 5;
  */
 export class LivenessIngest {
   private readonly cache = new Map<string, StoredLiveness>();
+  /** Skips since this instance started, by reason; each reason is logged once, with an example. */
+  readonly skips: Partial<Record<SkipReason, number>> = {};
 
   constructor(
     private readonly store: LivenessStore,
@@ -58,21 +66,23 @@ export class LivenessIngest {
   async ingest(batch: readonly RawEvent[], source: string): Promise<IngestResult> {
     const groups = new Map<string, { ref: IdentityRef; events: LivenessEvent[] }>();
     let malformed = 0;
+    let ignored = 0;
+    const skipped: Partial<Record<SkipReason, number>> = {};
     const add = (ref: IdentityRef, event: LivenessEvent) => {
       const key = refKey(ref);
       const group = groups.get(key);
       if (group) group.events.push(event);
       else groups.set(key, { ref, events: [event] });
     };
-    batch.forEach((raw, index) => {
-      const parsed = parseLivenessEvent(raw);
-      if (parsed.ok)
-        add({ deviceId: parsed.event.deviceId, moduleId: parsed.event.moduleId }, parsed.event);
-      else {
+    for (const raw of batch) {
+      const parsed = parseOne(raw);
+      if (!parsed.ok) {
         malformed++;
-        this.logger.warn(`Skipped liveness event ${index} of ${batch.length}: ${parsed.reason}`);
-      }
-    });
+        skipped[parsed.skip] = (skipped[parsed.skip] ?? 0) + 1;
+        this.countSkip(parsed.skip, parsed.reason);
+      } else if (!affectsLiveness(parsed.event)) ignored++;
+      else add({ deviceId: parsed.event.deviceId, moduleId: parsed.event.moduleId }, parsed.event);
+    }
     await this.cascadeDeviceDeletes(groups, add);
 
     let pending = [...groups.values()];
@@ -143,11 +153,23 @@ export class LivenessIngest {
     return {
       events: batch.length,
       malformed,
+      ignored,
+      skipped,
       identities: groups.size,
       writes,
       alerts: raised.length,
       retries,
     };
+  }
+
+  private countSkip(reason: SkipReason, example: string): void {
+    const seen = this.skips[reason] ?? 0;
+    this.skips[reason] = seen + 1;
+    // Once per reason: a route of a source this monitor does not read would flood the log.
+    if (seen === 0)
+      this.logger.warn(
+        `Skipping liveness events (${reason}), e.g. ${example}; further ones are only counted`,
+      );
   }
 
   /** Forgets cached entries (another writer, e.g. the sweep, may have changed them). */
@@ -207,21 +229,42 @@ export class LivenessIngest {
   }
 }
 
-/** The identities a write brings online (first activity, or back from silence). */
+/** Parses one event; the parser never throws, and if it ever did, the event alone is lost. */
+function parseOne(raw: RawEvent): ReturnType<typeof parseLivenessEvent> {
+  try {
+    return parseLivenessEvent(raw);
+  } catch (error) {
+    return { ok: false, skip: 'unreadable', reason: String(error).slice(0, 80) };
+  }
+}
+
+/**
+ * What a write changes in the twins' connectionState: coming online (first activity, or back
+ * from silence), and the hub's connects and disconnects. Only moves forward in time.
+ */
 function connections(
   planned: readonly LivenessWrite[],
   current: Map<string, StoredLiveness>,
 ): ConnectionChange[] {
   return planned.flatMap((w) => {
-    const before = current.get(refKey(w.ref))?.record.state;
-    if (!w.record || w.record.state !== 'online' || before === 'online') return [];
+    if (!w.record) return [];
+    const stored = current.get(refKey(w.ref))?.record;
+    const before = stored ? connectionViewOf(stored) : null;
+    const after = connectionViewOf(w.record);
+    if (after.since === null) return [];
+    const changed =
+      before === null ||
+      before.state !== after.state ||
+      before.since === null ||
+      after.since > before.since;
+    if (!changed) return [];
     return [
       {
         deviceId: w.ref.deviceId,
         moduleId: w.ref.moduleId,
         generationId: w.record.generationId,
-        state: 'Connected' as const,
-        at: w.record.stateSince,
+        state: after.state,
+        at: after.since,
         lastActivityTime: w.record.lastSeen,
       },
     ];

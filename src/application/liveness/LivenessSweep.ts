@@ -4,6 +4,7 @@ import {
   withDeadline,
   type LivenessPolicy,
 } from '../../domain/liveness/LivenessRecord';
+import { silenceOf } from '../../domain/liveness/silenceOf';
 import { refKey, type LivenessStore, type LivenessWrite } from '../../ports/LivenessStore';
 import type { AlertRelay } from './AlertRelay';
 import type { Logger } from '../../ports/Logger';
@@ -103,13 +104,16 @@ export class LivenessSweep {
           result.held++;
           continue;
         }
+        // Heartbeats stopped (silent since the deadline), or the connection dropped (since then).
+        const silence = silenceOf(r, r.deadline ?? entry.deadline);
         const alert: LivenessAlert = {
           kind: 'silent',
           deviceId: r.deviceId,
           moduleId: r.moduleId,
           generationId: r.generationId,
-          at: r.deadline ?? entry.deadline,
+          at: silence.since,
           lastSeen: r.lastSeen,
+          reason: silence.reason,
         };
         const { filedDeadline: _filed, ...unfiled } = r;
         writes.push({
@@ -117,7 +121,8 @@ export class LivenessSweep {
           record: {
             ...unfiled,
             state: 'silent',
-            stateSince: r.deadline ?? entry.deadline,
+            stateSince: silence.since,
+            silentReason: silence.reason,
             deadline: null,
           },
           etag: found.etag,

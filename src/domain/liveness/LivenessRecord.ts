@@ -5,6 +5,9 @@ export const NEVER = '0001-01-01T00:00:00.000Z';
 
 export type IntervalSource = 'configured' | 'declared' | 'default';
 
+/** Why an entry went silent: its heartbeats stopped, or the hub saw its connection drop. */
+export type SilentReason = 'heartbeatMissed' | 'disconnected';
+
 /** One device's or module's entry in the last-seen map. Times are ISO 8601 UTC. */
 export interface LivenessRecord {
   deviceId: string;
@@ -28,6 +31,16 @@ export interface LivenessRecord {
   declaredAt: string | null;
   /** When the last silence began: activity before it cannot move an online period's start. */
   lastSilentAt: string | null;
+  /** Set while silent. */
+  silentReason: SilentReason | null;
+  /**
+   * The hub's view of the connection (`deviceConnectionStateEvents`): the state of the event with
+   * the highest sequence number, its operation time and that number (64 hex digits). Null for
+   * identities the hub never reported on (HTTP devices, or no route for these events).
+   */
+  connectionState: 'connected' | 'disconnected' | null;
+  connectionStateAt: string | null;
+  connectionSequence: string | null;
   configuredIntervalSeconds: number | null;
   configuredGraceFactor: number | null;
   /** When an online, enabled identity becomes silent; null otherwise. */
@@ -44,6 +57,20 @@ export interface LivenessPolicy {
   graceFactor: number;
   /** How long a deleted identity's tombstone keeps late events from reviving it. */
   tombstoneSeconds: number;
+  /**
+   * How long a disconnected identity (no activity since) may stay disconnected before it is
+   * silent; absent or null: until its heartbeat deadline.
+   */
+  disconnectGraceSeconds?: number | null;
+}
+
+/**
+ * When the identity's newest connection event is a disconnect and nothing was heard from it
+ * since: the time of that disconnect. Null otherwise.
+ */
+export function openDisconnect(r: LivenessRecord): string | null {
+  if (r.connectionState !== 'disconnected' || r.connectionStateAt === null) return null;
+  return r.lastSeen === null || r.lastSeen <= r.connectionStateAt ? r.connectionStateAt : null;
 }
 
 export function effectiveInterval(
@@ -68,7 +95,9 @@ const later = (a: string, b: string) => (a > b ? a : b);
 
 /**
  * Recomputes the deadline: lastSeen (or re-enable time) + interval × grace for online, enabled
- * entries; for tombstones, when they may be purged. The sweep visits entries at their deadline.
+ * entries, or the end of the disconnect grace when that is earlier and the identity is
+ * disconnected; for tombstones, when they may be purged. The sweep visits entries at their
+ * deadline.
  */
 export function withDeadline(r: LivenessRecord, policy: LivenessPolicy): LivenessRecord {
   if (r.deletedAt !== null) {
@@ -80,10 +109,15 @@ export function withDeadline(r: LivenessRecord, policy: LivenessPolicy): Livenes
   if (r.state !== 'online' || !r.enabled || r.lastSeen === null) return { ...r, deadline: null };
   const { intervalSeconds, graceFactor } = effectiveInterval(r, policy);
   const from = later(r.lastSeen, r.enabledChangedAt);
-  return {
-    ...r,
-    deadline: new Date(Date.parse(from) + intervalSeconds * graceFactor * 1000).toISOString(),
-  };
+  const heartbeat = new Date(Date.parse(from) + intervalSeconds * graceFactor * 1000).toISOString();
+  const disconnectedAt = openDisconnect(r);
+  const grace = policy.disconnectGraceSeconds;
+  if (disconnectedAt === null || grace === undefined || grace === null)
+    return { ...r, deadline: heartbeat };
+  const dropped = new Date(
+    Date.parse(later(disconnectedAt, r.enabledChangedAt)) + grace * 1000,
+  ).toISOString();
+  return { ...r, deadline: dropped < heartbeat ? dropped : heartbeat };
 }
 
 /**

@@ -11,6 +11,7 @@ export interface Applied {
 
 type Lifecycle = Extract<LivenessEvent, { kind: 'lifecycle' }>;
 type Activity = Extract<LivenessEvent, { kind: 'activity' }>;
+type Connection = Extract<LivenessEvent, { kind: 'connection' }>;
 
 function blank(
   deviceId: string,
@@ -33,6 +34,10 @@ function blank(
     declaredIntervalSeconds: null,
     declaredAt: null,
     lastSilentAt: null,
+    silentReason: null,
+    connectionState: null,
+    connectionStateAt: null,
+    connectionSequence: null,
     // An operator's interval is set for the ID, not for one generation of it.
     configuredIntervalSeconds: keep?.configuredIntervalSeconds ?? null,
     configuredGraceFactor: keep?.configuredGraceFactor ?? null,
@@ -122,7 +127,11 @@ function applyActivity(
     }
   }
   if (r.lastSeen === null || e.at > r.lastSeen) {
-    if (r.state === 'silent') {
+    // Silent since a disconnect: only activity after the disconnect ends it (a late message
+    // from before is no sign the device came back).
+    const dropped = r.silentReason === 'disconnected';
+    if (r.state === 'silent' && (!dropped || e.at > r.stateSince)) {
+      const from = dropped ? r.stateSince : r.lastSeen;
       alerts.push({
         kind: 'recovered',
         deviceId: r.deviceId,
@@ -130,9 +139,8 @@ function applyActivity(
         generationId: r.generationId,
         at: e.at,
         lastSeen: r.lastSeen,
-        ...(r.lastSeen === null
-          ? {}
-          : { outageSeconds: (Date.parse(e.at) - Date.parse(r.lastSeen)) / 1000 }),
+        ...(r.silentReason ? { reason: r.silentReason } : {}),
+        ...(from === null ? {} : { outageSeconds: (Date.parse(e.at) - Date.parse(from)) / 1000 }),
       });
       return {
         ...r,
@@ -140,6 +148,7 @@ function applyActivity(
         state: 'online',
         stateSince: e.at,
         lastSilentAt: r.stateSince,
+        silentReason: null,
       };
     }
     return {
@@ -155,6 +164,83 @@ function applyActivity(
 }
 
 /**
+ * A connection state event: the one with the highest sequence number says the state, whatever
+ * the order they arrive in; a connect is activity, a disconnect is not.
+ */
+function applyConnection(
+  current: LivenessRecord | null,
+  e: Connection,
+  alerts: LivenessAlert[],
+): LivenessRecord | null {
+  const found = forGeneration(current, e.deviceId, e.moduleId, e.generationId);
+  if (found === null || found.deletedAt !== null) return current;
+  if (e.generationId === null && found.createdAt !== NEVER && e.at < found.createdAt)
+    return current;
+  const r =
+    found.connectionSequence === null || e.sequenceNumber > found.connectionSequence
+      ? {
+          ...found,
+          connectionState: e.connected ? ('connected' as const) : ('disconnected' as const),
+          connectionStateAt: e.at,
+          connectionSequence: e.sequenceNumber,
+        }
+      : found;
+  if (!e.connected) return r;
+  return applyActivity(
+    r,
+    {
+      kind: 'activity',
+      deviceId: e.deviceId,
+      moduleId: e.moduleId,
+      at: e.at,
+      heartbeat: false,
+      intervalSeconds: null,
+      generationId: e.generationId,
+    },
+    alerts,
+  );
+}
+
+/** Whether an event can change an entry: twin changes only when the device reported. */
+export function affectsLiveness(e: LivenessEvent): boolean {
+  return e.kind === 'twinChange' ? e.reported : e.kind !== 'digitalTwinChange';
+}
+
+function applyOne(
+  r: LivenessRecord | null,
+  e: LivenessEvent,
+  alerts: LivenessAlert[],
+): LivenessRecord | null {
+  switch (e.kind) {
+    case 'lifecycle':
+      return applyLifecycle(r, e);
+    case 'activity':
+      return applyActivity(r, e, alerts);
+    case 'connection':
+      return applyConnection(r, e, alerts);
+    case 'twinChange':
+      // Only the device writes reported properties; tags and desired ones are the back end's.
+      return e.reported
+        ? applyActivity(
+            r,
+            {
+              kind: 'activity',
+              deviceId: e.deviceId,
+              moduleId: e.moduleId,
+              at: e.at,
+              heartbeat: false,
+              intervalSeconds: null,
+              generationId: e.generationId,
+            },
+            alerts,
+          )
+        : r;
+    case 'digitalTwinChange':
+      return r;
+  }
+}
+
+/**
  * Folds a batch of one identity's events into its entry. The entry is a function of the set of
  * events (maxima, minima, generation order), so duplicated or reordered delivery, in any batch
  * sizes, gives the same entry as in-order delivery.
@@ -167,8 +253,7 @@ export function applyLivenessEvents(
   const alerts: LivenessAlert[] = [];
   let r = current;
   const ordered = [...events].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-  for (const e of ordered)
-    r = e.kind === 'lifecycle' ? applyLifecycle(r, e) : applyActivity(r, e, alerts);
+  for (const e of ordered) r = applyOne(r, e, alerts);
   if (r === null) return { next: undefined, alerts };
   const next = withDeadline(r, policy);
   return {

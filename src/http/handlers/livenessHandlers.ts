@@ -22,6 +22,7 @@ export function livenessJson(r: LivenessRecord, services: Pick<LivenessServices,
     generationId: r.generationId,
     state: r.state,
     stateSince: r.stateSince,
+    ...(r.state === 'silent' ? { silentReason: r.silentReason ?? 'heartbeatMissed' } : {}),
     enabled: r.enabled,
     lastSeen: r.lastSeen,
     lastHeartbeat: r.lastHeartbeat,
@@ -29,6 +30,15 @@ export function livenessJson(r: LivenessRecord, services: Pick<LivenessServices,
     graceFactor,
     intervalSource: source,
     deadline: r.deadline,
+    // The hub's connection state events, when it sends them: the newest by sequence number.
+    connection:
+      r.connectionState === null
+        ? null
+        : {
+            state: r.connectionState,
+            at: r.connectionStateAt,
+            sequenceNumber: r.connectionSequence,
+          },
   };
 }
 
@@ -88,6 +98,10 @@ export const putLiveness: ServiceHandler = async (request, { liveness, devices }
         declaredIntervalSeconds: null,
         declaredAt: null,
         lastSilentAt: null,
+        silentReason: null,
+        connectionState: null,
+        connectionStateAt: null,
+        connectionSequence: null,
         deadline: null,
       }),
       configuredIntervalSeconds: body.intervalSeconds,

@@ -105,6 +105,14 @@ export const livenessReply = z.looseObject({
   graceFactor: z.number(),
   intervalSource: z.enum(['configured', 'declared', 'default']),
   deadline: time.nullable(),
+  silentReason: z.enum(['heartbeatMissed', 'disconnected']).optional(),
+  connection: z
+    .object({
+      state: z.enum(['connected', 'disconnected']),
+      at: time,
+      sequenceNumber: z.string(),
+    })
+    .nullable(),
 });
 
 export const livenessSummaryReply = z.looseObject({
@@ -119,6 +127,8 @@ export const alertReply = z.looseObject({
   deviceId: z.string(),
   moduleId: z.string().nullable(),
   at: time,
+  reason: z.enum(['heartbeatMissed', 'disconnected']).optional(),
+  outageSeconds: z.number().optional(),
 });
 
 export const certificateReply = z.looseObject({

@@ -18,9 +18,10 @@ import {
 import type { Page } from '../../src/ports/RegistryStore';
 
 /**
- * The liveness store port in memory, for simulating fleets far larger than Azurite holds: the
- * same contract (etag races, a deadline index, alerts with their pending marks) and the same
- * counters as TableLivenessStore, so a sweep's reads can be compared across sizes. The index
+ * The liveness store port in memory, for unit tests of the rules and for simulating fleets far
+ * larger than Azurite holds (bench:liveness): the same contract (etag races, a deadline index,
+ * alerts with their pending marks, an alert recorded twice refused like TableLivenessStore's
+ * `create`) and the same counters, so a sweep's reads can be compared across sizes. The index
  * groups entries by deadline, so a million entries stay cheap to file and to scan in order.
  */
 export class InMemoryLivenessStore implements LivenessStore {
@@ -30,6 +31,7 @@ export class InMemoryLivenessStore implements LivenessStore {
   private readonly index = new Map<string, Set<string>>();
   private deadlines: string[] = [];
   private readonly alerts: StoredAlert[] = [];
+  private readonly alertIds = new Set<string>();
   private readonly pending = new Map<string, LivenessAlert>();
   private progress: PipelineProgress[] = [];
   private version = 0;
@@ -63,7 +65,11 @@ export class InMemoryLivenessStore implements LivenessStore {
       this.counters.writeRequests++;
       const key = refKey(w.ref);
       const current = this.entries.get(key);
-      if ((current?.etag ?? null) !== w.etag && !(w.record === null && w.etag === null)) {
+      const ids = w.alerts.map((alert) => `${alert.at}|${alert.kind}|${key}`);
+      if (
+        ((current?.etag ?? null) !== w.etag && !(w.record === null && w.etag === null)) ||
+        ids.some((id) => this.alertIds.has(id))
+      ) {
         lost.push(w.ref);
         continue;
       }
@@ -85,6 +91,7 @@ export class InMemoryLivenessStore implements LivenessStore {
       }
       for (const alert of w.alerts) {
         const id = `${alert.at}|${alert.kind}|${key}`;
+        this.alertIds.add(id);
         this.alerts.push({ ...alert, id });
         this.pending.set(id, alert);
         this.counters.entityWrites += 2;
