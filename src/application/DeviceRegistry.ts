@@ -87,18 +87,16 @@ export class DeviceRegistry {
       const nextTwin = twin && changing ? changedTwin(changing, twin, clock.now()) : undefined;
       if (draft.status === existing.status) return store.replaceDevice(draft, etag, nextTwin);
       // A status change is a lifecycle event: it commits with its notification.
-      const storedTwin = changing ?? (await store.readTwin(deviceId, null));
-      const [updated] = await commitLifecycle(this.deps, deviceId, (ledger) => ({
-        writes: [{ op: 'replaceDevice', draft, etag, twin: nextTwin }],
-        next: ledger,
-        notifications: [
-          this.notification(
-            'updateDeviceIdentityStatus',
-            draft,
-            (nextTwin ?? storedTwin ?? undefined)?.twin,
-          ),
-        ],
-      }));
+      const [updated] = await commitLifecycle(this.deps, deviceId, async (ledger) => {
+        // The body is the twin as this commit leaves it: read after the ledger, as a twin
+        // write moves the ledger and so makes this commit plan again with the newer twin.
+        const body = nextTwin ?? (await store.readTwin(deviceId, null));
+        return {
+          writes: [{ op: 'replaceDevice', draft, etag, twin: nextTwin }],
+          next: ledger,
+          notifications: [this.notification('updateDeviceIdentityStatus', draft, body?.twin)],
+        };
+      });
       return updated as DeviceIdentity;
     }, ifMatch.kind === 'any');
     this.deps.observer?.identityChanged(deviceId, null);
@@ -109,10 +107,7 @@ export class DeviceRegistry {
   async delete(deviceId: string, ifMatch: IfMatch): Promise<void> {
     const { store } = this.deps;
     const modules = await retryOnConflict(async () => {
-      const [existing, twin] = await Promise.all([
-        store.readDevice(deviceId),
-        store.readTwin(deviceId, null),
-      ]);
+      const existing = await store.readDevice(deviceId);
       if (!existing) throw notFound(deviceId);
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
       if (etag !== existing.etag) throw preconditionFailed(deviceId);
@@ -123,10 +118,12 @@ export class DeviceRegistry {
               (m) => m.deviceGenerationId === existing.generationId,
             )
           : [];
-        // Each delete notification carries the twin as it was.
-        const moduleTwins = await Promise.all(
-          deleted.map((m) => store.readTwin(deviceId, m.moduleId)),
-        );
+        // Each delete notification carries the twin as it was (read after the ledger, so a
+        // twin write in between makes this commit plan again).
+        const [twin, ...moduleTwins] = await Promise.all([
+          store.readTwin(deviceId, null),
+          ...deleted.map((m) => store.readTwin(deviceId, m.moduleId)),
+        ]);
         return {
           writes: [
             { op: 'deleteDevice', etag },

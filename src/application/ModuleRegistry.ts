@@ -145,17 +145,18 @@ export class ModuleRegistry {
 
   async delete(deviceId: string, moduleId: string, ifMatch: IfMatch): Promise<void> {
     await retryOnConflict(async () => {
-      const [existing, twin] = await Promise.all([
-        this.get(deviceId, moduleId),
-        this.deps.store.readTwin(deviceId, moduleId),
-      ]);
+      const existing = await this.get(deviceId, moduleId);
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
       if (etag !== existing.etag) throw preconditionFailed(`${deviceId}/${moduleId}`);
-      await commitLifecycle(this.deps, deviceId, (ledger) => ({
-        writes: [{ op: 'deleteModule', moduleId, etag }],
-        next: { ...ledger, modules: Math.max(0, ledger.modules - 1) },
-        notifications: [this.notification('deleteDeviceIdentity', existing, twin?.twin)],
-      }));
+      await commitLifecycle(this.deps, deviceId, async (ledger) => {
+        // The twin as it was, read after the ledger (a twin write in between: plan again).
+        const twin = await this.deps.store.readTwin(deviceId, moduleId);
+        return {
+          writes: [{ op: 'deleteModule', moduleId, etag }],
+          next: { ...ledger, modules: Math.max(0, ledger.modules - 1) },
+          notifications: [this.notification('deleteDeviceIdentity', existing, twin?.twin)],
+        };
+      });
     }, ifMatch.kind !== 'etag');
     this.deps.observer?.identityChanged(deviceId, moduleId);
   }

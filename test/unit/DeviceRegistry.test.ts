@@ -59,19 +59,21 @@ describe('registry use cases', () => {
         twin: { tags: { role: 'x' } },
       },
     ]);
-    const twins = new TwinRegistry({ store, clock: { now: () => now } });
+    const twins = new TwinRegistry({ store, clock: { now: () => now }, hubName: 'testhub' });
     await twins.update('t1', null, { tags: { site: 'b' } }, 'merge', { kind: 'any' });
     await devices.update('t1', { status: 'disabled' }, { kind: 'any' });
     await devices.delete('t1', { kind: 'any' });
     const bodies = store.committed.map((n) => ({
       op: `${n.properties.opType}:${n.properties.moduleId ?? ''}`,
       tags: n.body.tags,
-      rate: (n.body.properties as { desired: { rate?: number } }).desired.rate,
+      rate: (n.body.properties as { desired: { rate?: number } } | undefined)?.desired.rate,
       version: n.body.version,
     }));
     expect(bodies).toEqual([
       { op: 'createDeviceIdentity:', tags: { site: 'a' }, rate: 5, version: 1 },
       { op: 'createDeviceIdentity:m', tags: { role: 'x' }, rate: undefined, version: 1 },
+      // The twin change itself: what changed only.
+      { op: 'updateTwin:', tags: { site: 'b' }, rate: undefined, version: 2 },
       { op: 'updateDeviceIdentityStatus:', tags: { site: 'b' }, rate: 5, version: 2 },
       { op: 'deleteDeviceIdentity:m', tags: { role: 'x' }, rate: undefined, version: 1 },
       { op: 'deleteDeviceIdentity:', tags: { site: 'b' }, rate: 5, version: 2 },
