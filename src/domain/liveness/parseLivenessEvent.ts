@@ -70,6 +70,9 @@ export function parseLivenessEvent(raw: RawEvent): ParseResult {
   const enqueued = time(prop(sys, 'iothub-enqueuedtime')) ?? time(raw.enqueuedTimeUtc);
   const opType = text(prop(props, 'opType'));
   const source = text(prop(sys, 'iothub-message-source'));
+  // A twin change is the service's write, not the device's: no activity (nor a lifecycle event).
+  if (source === 'twinChangeEvents')
+    return { ok: false, reason: 'a twin change notification is not device activity' };
 
   // Only the registry's own events are lifecycle events: a device's message carries the source
   // `Telemetry`, whatever application properties (an `opType` of its own) it sends.
