@@ -91,7 +91,8 @@ export async function startTestRuntime(
   };
   const eventHubs = await startEventHubsStandIn({
     hubs: [
-      { name: 'telemetry', partitions: 2, consumerGroups: ['catalog'] },
+      // `tests`: for a test's own consumer, beside the triggers' groups.
+      { name: 'telemetry', partitions: 2, consumerGroups: ['catalog', 'tests'] },
       { name: 'alerts', partitions: 2 },
     ],
     keyName: 'RootManageSharedAccessKey',
