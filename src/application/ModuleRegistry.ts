@@ -7,7 +7,7 @@ import { buildLifecycleNotification } from '../domain/lifecycle/buildLifecycleNo
 import type { IdentityWrite } from '../ports/RegistryStore';
 import type { TwinState } from '../domain/twin/Twin';
 import type { TwinChange } from '../domain/twin/updateTwinState';
-import { changedTwin, preconditionFailed, startTwin } from './DeviceRegistry';
+import { preconditionFailed, startTwin, twinReplaceOf } from './DeviceRegistry';
 import { commitLifecycle } from './lifecycle/commitLifecycle';
 import type { RegistryDeps } from './RegistryDeps';
 import { retryOnConflict } from './retryOnConflict';
@@ -129,15 +129,23 @@ export class ModuleRegistry {
       ]);
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
       if (etag !== existing.etag) throw preconditionFailed(`${deviceId}/${moduleId}`);
-      return store.replaceModule(
-        {
-          ...existing,
-          managedBy: input.managedBy !== undefined ? input.managedBy : existing.managedBy,
-          authentication: resolveAuthentication(input.authentication, existing.authentication),
-        },
-        etag,
-        twin && storedTwin ? changedTwin(storedTwin, twin, clock.now()) : undefined,
-      );
+      const draft: ModuleDraft = {
+        ...existing,
+        managedBy: input.managedBy !== undefined ? input.managedBy : existing.managedBy,
+        authentication: resolveAuthentication(input.authentication, existing.authentication),
+      };
+      const { nextTwin, twinChange } = twinReplaceOf(storedTwin, twin, {
+        hubName: this.deps.hubName,
+        now: clock.now(),
+      });
+      if (!twinChange) return store.replaceModule(draft, etag);
+      // A twin change commits with its notification.
+      const [written] = await commitLifecycle(this.deps, deviceId, (ledger) => ({
+        writes: [{ op: 'updateModule', draft, etag, twin: nextTwin }],
+        next: ledger,
+        notifications: [twinChange],
+      }));
+      return written as ModuleIdentity;
     }, ifMatch.kind === 'any');
     this.deps.observer?.identityChanged(deviceId, moduleId);
     return updated;

@@ -41,6 +41,8 @@ export type IdentityWrite =
   | { op: 'createModule'; draft: ModuleDraft; twin?: TwinState | undefined }
   /** A create that takes over a document left by an earlier generation of the device. */
   | { op: 'replaceModule'; draft: ModuleDraft; etag: string; twin?: TwinState | undefined }
+  /** An update of a live module (its twin kept, or written whole as replaceDevice's). */
+  | { op: 'updateModule'; draft: ModuleDraft; etag: string; twin?: StoredTwin | undefined }
   | { op: 'deleteModule'; moduleId: string; etag: string | null };
 
 /**

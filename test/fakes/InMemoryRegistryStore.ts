@@ -231,6 +231,13 @@ export class InMemoryRegistryStore implements RegistryStore, LifecycleOutbox {
         return module?.etag === w.etag
           ? undefined
           : new RegistryError('ModuleAlreadyExistsOnDevice', 'changed');
+      case 'updateModule':
+        if (!module) return new RegistryError('ModuleNotFound', 'not found');
+        if (this.checkTwin(deviceId, moduleId, w.twin))
+          return new RegistryError('PreconditionFailed', 'twin changed');
+        return module.etag === w.etag
+          ? undefined
+          : new RegistryError('PreconditionFailed', 'etag mismatch');
       case 'deleteModule':
         if (!module) return new RegistryError('ModuleNotFound', 'not found');
         return w.etag === null || module.etag === w.etag
@@ -254,6 +261,9 @@ export class InMemoryRegistryStore implements RegistryStore, LifecycleOutbox {
       case 'createModule':
       case 'replaceModule':
         this.startTwin(w.draft, w.twin);
+        return this.putModule(w.draft);
+      case 'updateModule':
+        this.updateTwin(w.draft, w.twin?.twin);
         return this.putModule(w.draft);
       case 'deleteModule':
         this.modules.delete(InMemoryRegistryStore.key(deviceId, w.moduleId));

@@ -82,6 +82,38 @@ describe('registry use cases', () => {
     expect(await store.readTwin('t1', 'm')).toBeNull();
   });
 
+  it('sends a replaceTwin for a bulk update that changes twin sections, and nothing when they stay', async () => {
+    const entry = (moduleId: string | undefined, tags: object) => ({
+      deviceId: 'b1',
+      ...(moduleId ? { moduleId } : {}),
+      importMode: 'update' as const,
+      device: {},
+      module: {},
+      twin: { tags: tags as Record<string, string> },
+    });
+    await devices.create('b1', {});
+    await modules.create('b1', 'm', {});
+    await bulk.apply([entry(undefined, { site: 'a' }), entry('m', { role: 'x' })]);
+    await bulk.apply([entry(undefined, { site: 'a' }), entry('m', { role: 'x' })]);
+    const twinChanges = store.committed.filter((n) => n.properties.opType === 'replaceTwin');
+    expect(twinChanges.map((n) => [n.properties.moduleId ?? '', n.body.tags])).toEqual([
+      ['', { site: 'a' }],
+      ['m', { role: 'x' }],
+    ]);
+    const twin = await store.readTwin('b1', null);
+    expect(twinChanges[0]?.body).toMatchObject({
+      version: twin?.twin.version,
+      etag: twin?.twin.etag,
+    });
+    expect(twin?.twin.version).toBe(2);
+    // A status change and a twin change in one entry: both notifications, in one commit.
+    await bulk.apply([{ ...entry(undefined, { site: 'b' }), device: { status: 'disabled' } }]);
+    expect(store.outbox.at(-1)?.notifications.map((n) => n.properties.opType)).toEqual([
+      'updateDeviceIdentityStatus',
+      'replaceTwin',
+    ]);
+  });
+
   it('publishes a create notification with the identity and its generation', async () => {
     const device = await devices.create('d1', {});
     expect(ops()).toEqual(['createDeviceIdentity:d1']);

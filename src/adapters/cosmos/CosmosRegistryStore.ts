@@ -400,10 +400,8 @@ function outboxOperation(
   };
 }
 
-/** A commit's write, or a module update outside the ledger (its twin is kept). */
-type StoreWrite =
-  | IdentityWrite
-  | { op: 'updateModule'; draft: ModuleDraft; etag: string; twin?: StoredTwin | undefined };
+/** A commit's write, or one outside the ledger (replaceDevice, replaceModule). */
+type StoreWrite = IdentityWrite;
 
 /** The twin's part of an identity write; `missing`: the twin is not stored yet. */
 function twinOperationOf(w: StoreWrite, missing: boolean): OperationInput | null {
