@@ -225,8 +225,8 @@ export class CosmosRegistryStore implements RegistryStore {
     const failed = results.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
     if (failed >= 0) {
       const status = (results[failed] as OperationResponse).statusCode;
-      // The ledger (first) or the outbox record (last) lost a race: plan again.
-      if (failed === 0 || failed === operations.length - 1) {
+      // The ledger (first) or the outbox record (after the twin) lost a race: plan again.
+      if (failed === 0 || failed > twinOps.length) {
         if (status === 412 || status === 409) throw new LedgerConflict(twin.deviceId);
         throw translateCosmosError({ statusCode: status }, {});
       }
