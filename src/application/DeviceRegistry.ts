@@ -3,7 +3,12 @@ import { deviceIdOfScope } from '../domain/identity/edgeScope';
 import type { DeviceDraft, DeviceIdentity, DeviceInput } from '../domain/identity/DeviceIdentity';
 import type { IfMatch } from '../domain/identity/IfMatch';
 import type { ModuleDraft, ModuleIdentity } from '../domain/identity/ModuleIdentity';
-import { buildLifecycleNotification } from '../domain/lifecycle/buildLifecycleNotification';
+import {
+  buildLifecycleNotification,
+  type LifecycleContext,
+} from '../domain/lifecycle/buildLifecycleNotification';
+import { buildTwinChangeNotification } from '../domain/lifecycle/buildTwinChangeNotification';
+import type { LifecycleNotification } from '../domain/lifecycle/LifecycleNotification';
 import { EMPTY_LEDGER } from '../domain/lifecycle/DeviceLedger';
 import type { Page, StoredTwin } from '../ports/RegistryStore';
 import type { TwinState } from '../domain/twin/Twin';
@@ -84,21 +89,26 @@ export class DeviceRegistry {
         clock.now(),
         this.lookupEdgeScope,
       );
-      const nextTwin = twin && changing ? changedTwin(changing, twin, clock.now()) : undefined;
-      if (draft.status === existing.status) return store.replaceDevice(draft, etag, nextTwin);
-      // A status change is a lifecycle event: it commits with its notification.
-      const storedTwin = changing ?? (await store.readTwin(deviceId, null));
-      const [updated] = await commitLifecycle(this.deps, deviceId, (ledger) => ({
-        writes: [{ op: 'replaceDevice', draft, etag, twin: nextTwin }],
-        next: ledger,
-        notifications: [
-          this.notification(
-            'updateDeviceIdentityStatus',
-            draft,
-            (nextTwin ?? storedTwin ?? undefined)?.twin,
-          ),
-        ],
-      }));
+      const { nextTwin, twinChange } = this.twinReplace(changing, twin);
+      const statusChanged = draft.status !== existing.status;
+      if (!statusChanged && !twinChange) return store.replaceDevice(draft, etag);
+      // A status change is a lifecycle event, a twin change a twin change event: each commits
+      // with its notification.
+      const [updated] = await commitLifecycle(this.deps, deviceId, async (ledger) => {
+        // The body is the twin as this commit leaves it: read after the ledger, as a twin
+        // write moves the ledger and so makes this commit plan again with the newer twin.
+        const body = statusChanged ? (nextTwin ?? (await store.readTwin(deviceId, null))) : null;
+        return {
+          writes: [{ op: 'replaceDevice', draft, etag, twin: nextTwin }],
+          next: ledger,
+          notifications: [
+            ...(statusChanged
+              ? [this.notification('updateDeviceIdentityStatus', draft, body?.twin)]
+              : []),
+            ...(twinChange ? [twinChange] : []),
+          ],
+        };
+      });
       return updated as DeviceIdentity;
     }, ifMatch.kind === 'any');
     this.deps.observer?.identityChanged(deviceId, null);
@@ -109,10 +119,7 @@ export class DeviceRegistry {
   async delete(deviceId: string, ifMatch: IfMatch): Promise<void> {
     const { store } = this.deps;
     const modules = await retryOnConflict(async () => {
-      const [existing, twin] = await Promise.all([
-        store.readDevice(deviceId),
-        store.readTwin(deviceId, null),
-      ]);
+      const existing = await store.readDevice(deviceId);
       if (!existing) throw notFound(deviceId);
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
       if (etag !== existing.etag) throw preconditionFailed(deviceId);
@@ -123,10 +130,12 @@ export class DeviceRegistry {
               (m) => m.deviceGenerationId === existing.generationId,
             )
           : [];
-        // Each delete notification carries the twin as it was.
-        const moduleTwins = await Promise.all(
-          deleted.map((m) => store.readTwin(deviceId, m.moduleId)),
-        );
+        // Each delete notification carries the twin as it was (read after the ledger, so a
+        // twin write in between makes this commit plan again).
+        const [twin, ...moduleTwins] = await Promise.all([
+          store.readTwin(deviceId, null),
+          ...deleted.map((m) => store.readTwin(deviceId, m.moduleId)),
+        ]);
         return {
           writes: [
             { op: 'deleteDevice', etag },
@@ -170,6 +179,17 @@ export class DeviceRegistry {
     return device && device.capabilities.iotEdge && device.deviceScope === scope ? device : null;
   };
 
+  /**
+   * The twin sections an update replaces (bulk and import), and the replaceTwin notification
+   * of the change; neither when the sections are absent or change nothing.
+   */
+  private twinReplace(stored: StoredTwin | null, change: TwinChange | undefined) {
+    return twinReplaceOf(stored, change, {
+      hubName: this.deps.hubName,
+      now: this.deps.clock.now(),
+    });
+  }
+
   private notification(
     op: Parameters<typeof buildLifecycleNotification>[0],
     identity: DeviceDraft | ModuleDraft,
@@ -189,6 +209,21 @@ export function startTwin(change: TwinChange, now: Date): TwinState {
   const at = now.toISOString();
   const state = updateTwinState(newTwinState(at), change, 'replace', at);
   return { ...state, version: 1 };
+}
+
+/**
+ * The twin with the given sections replaced, ready for a conditional write, and its replaceTwin
+ * notification; neither when there are no sections or they change nothing.
+ */
+export function twinReplaceOf(
+  stored: StoredTwin | null,
+  change: TwinChange | undefined,
+  context: LifecycleContext,
+): { nextTwin: StoredTwin | undefined; twinChange: LifecycleNotification | null } {
+  if (!stored || !change) return { nextTwin: undefined, twinChange: null };
+  const next = changedTwin(stored, change, context.now);
+  const twinChange = buildTwinChangeNotification('replaceTwin', stored.twin, next.twin, context);
+  return twinChange ? { nextTwin: next, twinChange } : { nextTwin: undefined, twinChange: null };
 }
 
 /** A stored twin with the given sections replaced, ready for a conditional write. */

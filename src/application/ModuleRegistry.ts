@@ -7,7 +7,7 @@ import { buildLifecycleNotification } from '../domain/lifecycle/buildLifecycleNo
 import type { IdentityWrite } from '../ports/RegistryStore';
 import type { TwinState } from '../domain/twin/Twin';
 import type { TwinChange } from '../domain/twin/updateTwinState';
-import { changedTwin, preconditionFailed, startTwin } from './DeviceRegistry';
+import { preconditionFailed, startTwin, twinReplaceOf } from './DeviceRegistry';
 import { commitLifecycle } from './lifecycle/commitLifecycle';
 import type { RegistryDeps } from './RegistryDeps';
 import { retryOnConflict } from './retryOnConflict';
@@ -129,15 +129,23 @@ export class ModuleRegistry {
       ]);
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
       if (etag !== existing.etag) throw preconditionFailed(`${deviceId}/${moduleId}`);
-      return store.replaceModule(
-        {
-          ...existing,
-          managedBy: input.managedBy !== undefined ? input.managedBy : existing.managedBy,
-          authentication: resolveAuthentication(input.authentication, existing.authentication),
-        },
-        etag,
-        twin && storedTwin ? changedTwin(storedTwin, twin, clock.now()) : undefined,
-      );
+      const draft: ModuleDraft = {
+        ...existing,
+        managedBy: input.managedBy !== undefined ? input.managedBy : existing.managedBy,
+        authentication: resolveAuthentication(input.authentication, existing.authentication),
+      };
+      const { nextTwin, twinChange } = twinReplaceOf(storedTwin, twin, {
+        hubName: this.deps.hubName,
+        now: clock.now(),
+      });
+      if (!twinChange) return store.replaceModule(draft, etag);
+      // A twin change commits with its notification.
+      const [written] = await commitLifecycle(this.deps, deviceId, (ledger) => ({
+        writes: [{ op: 'updateModule', draft, etag, twin: nextTwin }],
+        next: ledger,
+        notifications: [twinChange],
+      }));
+      return written as ModuleIdentity;
     }, ifMatch.kind === 'any');
     this.deps.observer?.identityChanged(deviceId, moduleId);
     return updated;
@@ -145,17 +153,18 @@ export class ModuleRegistry {
 
   async delete(deviceId: string, moduleId: string, ifMatch: IfMatch): Promise<void> {
     await retryOnConflict(async () => {
-      const [existing, twin] = await Promise.all([
-        this.get(deviceId, moduleId),
-        this.deps.store.readTwin(deviceId, moduleId),
-      ]);
+      const existing = await this.get(deviceId, moduleId);
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
       if (etag !== existing.etag) throw preconditionFailed(`${deviceId}/${moduleId}`);
-      await commitLifecycle(this.deps, deviceId, (ledger) => ({
-        writes: [{ op: 'deleteModule', moduleId, etag }],
-        next: { ...ledger, modules: Math.max(0, ledger.modules - 1) },
-        notifications: [this.notification('deleteDeviceIdentity', existing, twin?.twin)],
-      }));
+      await commitLifecycle(this.deps, deviceId, async (ledger) => {
+        // The twin as it was, read after the ledger (a twin write in between: plan again).
+        const twin = await this.deps.store.readTwin(deviceId, moduleId);
+        return {
+          writes: [{ op: 'deleteModule', moduleId, etag }],
+          next: { ...ledger, modules: Math.max(0, ledger.modules - 1) },
+          notifications: [this.notification('deleteDeviceIdentity', existing, twin?.twin)],
+        };
+      });
     }, ifMatch.kind !== 'etag');
     this.deps.observer?.identityChanged(deviceId, moduleId);
   }

@@ -327,7 +327,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     services: {
       devices,
       modules,
-      twins: new TwinRegistry({ store: registryStore, clock }),
+      twins: new TwinRegistry(deps),
       queries: new TwinQueryService(twinQueries),
       certificates,
       metrics,

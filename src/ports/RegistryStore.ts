@@ -41,6 +41,8 @@ export type IdentityWrite =
   | { op: 'createModule'; draft: ModuleDraft; twin?: TwinState | undefined }
   /** A create that takes over a document left by an earlier generation of the device. */
   | { op: 'replaceModule'; draft: ModuleDraft; etag: string; twin?: TwinState | undefined }
+  /** An update of a live module (its twin kept, or written whole as replaceDevice's). */
+  | { op: 'updateModule'; draft: ModuleDraft; etag: string; twin?: StoredTwin | undefined }
   | { op: 'deleteModule'; moduleId: string; etag: string | null };
 
 /**
@@ -50,6 +52,18 @@ export type IdentityWrite =
  */
 export interface LifecycleCommit {
   writes: readonly IdentityWrite[];
+  ledger: { read: LedgerRead; next: DeviceLedger };
+  notifications: readonly LifecycleNotification[];
+}
+
+/**
+ * A twin write that commits with its change notifications, as a LifecycleCommit does: the twin
+ * (conditional on the revision it was read at: null, none stored yet), the ledger moved from
+ * the state it was read in, and the notifications for the outbox, together or not at all.
+ */
+export interface TwinCommit {
+  twin: Twin;
+  revision: string | null;
   ledger: { read: LedgerRead; next: DeviceLedger };
   notifications: readonly LifecycleNotification[];
 }
@@ -88,10 +102,11 @@ export interface RegistryStore {
   /** The twin of a device (moduleId null) or module; null when the identity does not exist. */
   readTwin(deviceId: string, moduleId: string | null): Promise<StoredTwin | null>;
   /**
-   * Writes a twin read at `revision`. Returns null when it changed since (read it again);
-   * throws DeviceNotFound / ModuleNotFound when the identity is gone.
+   * Writes a twin read at `revision` with the notifications of its change (see TwinCommit).
+   * Returns null when the twin changed since (read it again); throws LedgerConflict when the
+   * ledger did, DeviceNotFound / ModuleNotFound when the identity is gone.
    */
-  writeTwin(twin: Twin, revision: string | null): Promise<StoredTwin | null>;
+  writeTwin(commit: TwinCommit): Promise<StoredTwin | null>;
 
   readModule(deviceId: string, moduleId: string): Promise<ModuleIdentity | null>;
   replaceModule(draft: ModuleDraft, etag: string, twin?: StoredTwin): Promise<ModuleIdentity>;

@@ -4,9 +4,11 @@ import type { DeviceDraft, DeviceIdentity } from '../../src/domain/identity/Devi
 import type { ModuleDraft, ModuleIdentity } from '../../src/domain/identity/ModuleIdentity';
 import type { DeviceLedger } from '../../src/domain/lifecycle/DeviceLedger';
 import { buildLifecycleNotification } from '../../src/domain/lifecycle/buildLifecycleNotification';
+import { buildTwinChangeNotification } from '../../src/domain/lifecycle/buildTwinChangeNotification';
+import type { LifecycleNotification } from '../../src/domain/lifecycle/LifecycleNotification';
 import { sequenceNotifications } from '../../src/domain/lifecycle/sequenceNotifications';
-import type { IdentityWrite, RegistryStore } from '../../src/ports/RegistryStore';
-import { newTwinState } from '../../src/domain/twin/Twin';
+import type { IdentityWrite, LedgerRead, RegistryStore } from '../../src/ports/RegistryStore';
+import { newTwinState, type Twin } from '../../src/domain/twin/Twin';
 
 const auth = {
   type: 'sas' as const,
@@ -43,6 +45,9 @@ export const moduleDraft = (
   deviceGenerationId: '1',
   ...over,
 });
+
+const isTwinChange = (n: LifecycleNotification) =>
+  n.systemProperties['iothub-message-source'] === 'twinChangeEvents';
 
 const codeOf = (p: Promise<unknown>) =>
   p.then(
@@ -89,6 +94,33 @@ export const createModule = async (store: RegistryStore, draft: ModuleDraft) =>
     })
   )[0] as ModuleIdentity;
 
+/**
+ * Writes `next` over `before` (read at `revision`) with its twin change notification, on the
+ * ledger as read now or as `read` says.
+ */
+export async function writeTwin(
+  store: RegistryStore,
+  before: Twin,
+  next: Twin,
+  revision: string | null,
+  read?: LedgerRead,
+) {
+  const ledger = read ?? (await store.readLedger(next.deviceId));
+  const now = new Date();
+  const change = buildTwinChangeNotification('updateTwin', before, next, { hubName: 'h', now });
+  const { notifications, last } = sequenceNotifications(
+    change ? [change] : [],
+    ledger.ledger.sequence,
+    now,
+  );
+  return store.writeTwin({
+    twin: next,
+    revision,
+    ledger: { read: ledger, next: { ...ledger.ledger, sequence: last } },
+    notifications,
+  });
+}
+
 const deleteDevice = (store: RegistryStore, deviceId: string, etag: string) =>
   commitWrites(store, deviceId, [{ op: 'deleteDevice', etag }], { generationId: null });
 
@@ -97,9 +129,14 @@ const deleteModule = (store: RegistryStore, deviceId: string, moduleId: string, 
 
 /**
  * One suite for every RegistryStore: the in-memory fake must behave like the Cosmos adapter,
- * or unit tests built on it prove nothing. `makeStore` must give an empty store.
+ * or unit tests built on it prove nothing. `makeStore` must give an empty store; `outboxOf`
+ * lists the notifications a store holds in its outbox.
  */
-export function registryStoreContract(name: string, makeStore: () => Promise<RegistryStore>): void {
+export function registryStoreContract(
+  name: string,
+  makeStore: () => Promise<RegistryStore>,
+  outboxOf: (store: RegistryStore) => Promise<LifecycleNotification[]>,
+): void {
   describe(`RegistryStore contract: ${name}`, () => {
     let store: RegistryStore;
     beforeAll(async () => {
@@ -313,9 +350,11 @@ export function registryStoreContract(name: string, makeStore: () => Promise<Reg
 
       // A twin write moves the twin, not the identity's etag; a stale revision loses.
       const next = { ...after!.twin, tags: { site: 'b' }, version: 2 };
-      const written = await store.writeTwin(next, after!.revision);
+      const written = await writeTwin(store, after!.twin, next, after!.revision);
       expect(written?.twin.tags).toEqual({ site: 'b' });
-      expect(await store.writeTwin({ ...next, tags: { site: 'c' } }, after!.revision)).toBeNull();
+      expect(
+        await writeTwin(store, after!.twin, { ...next, tags: { site: 'c' } }, after!.revision),
+      ).toBeNull();
       expect((await store.readDevice(deviceId))?.etag).toBe(replaced.etag);
 
       await commitWrites(
@@ -329,7 +368,61 @@ export function registryStoreContract(name: string, makeStore: () => Promise<Reg
       );
       expect(await store.readTwin(deviceId, null)).toBeNull();
       expect(await store.readTwin(deviceId, 'm')).toBeNull();
-      expect(await codeOf(store.writeTwin(next, written!.revision))).toBe('DeviceNotFound');
+      expect(await codeOf(writeTwin(store, after!.twin, next, written!.revision))).toBe(
+        'DeviceNotFound',
+      );
+    });
+
+    it('commits a twin write with its notification and the ledger, or none of them', async () => {
+      const deviceId = id('twinbox');
+      await createDevice(store, deviceDraft(deviceId));
+      await createModule(store, moduleDraft(deviceId, 'm'));
+      const mine = async () =>
+        (await outboxOf(store)).filter((n) => n.partitionKey === deviceId && isTwinChange(n));
+      const stale = await store.readLedger(deviceId);
+      const read = (await store.readTwin(deviceId, 'm'))!;
+      const next = { ...read.twin, tags: { site: 'x' }, version: read.twin.version + 1 };
+
+      // Another commit moved the ledger: the twin, the ledger and the outbox stay as they were.
+      await createModule(store, moduleDraft(deviceId, 'other'));
+      const moved = await store.readLedger(deviceId);
+      expect(await codeOf(writeTwin(store, read.twin, next, read.revision, stale))).toBe(
+        'LedgerConflict',
+      );
+      // The twin changed since it was read: likewise, and the answer says read it again.
+      const racer = await writeTwin(
+        store,
+        read.twin,
+        { ...read.twin, tags: { site: 'racer' }, version: read.twin.version + 1 },
+        read.revision,
+      );
+      expect(racer?.twin.tags).toEqual({ site: 'racer' });
+      const afterRacer = await store.readLedger(deviceId);
+      expect(afterRacer.ledger.sequence).toBeGreaterThan(moved.ledger.sequence);
+      expect(await writeTwin(store, read.twin, next, read.revision)).toBeNull();
+      expect(await store.readLedger(deviceId)).toEqual(afterRacer);
+      expect((await store.readTwin(deviceId, 'm'))?.twin.tags).toEqual({ site: 'racer' });
+      expect((await mine()).map((n) => n.body.tags)).toEqual([{ site: 'racer' }]);
+
+      // On the current revision and ledger it commits, numbered after everything before it.
+      const current = (await store.readTwin(deviceId, 'm'))!;
+      const written = await writeTwin(store, current.twin, next, current.revision);
+      expect(written?.twin).toMatchObject({ moduleId: 'm', tags: { site: 'x' } });
+      const committed = await mine();
+      expect(committed.map((n) => n.body.tags)).toEqual([{ site: 'racer' }, { site: 'x' }]);
+      expect(committed.map((n) => n.properties.moduleId)).toEqual(['m', 'm']);
+      const last = committed.at(-1)!;
+      expect(Number(last.properties.lifecycleSequence)).toBe(
+        (await store.readLedger(deviceId)).ledger.sequence,
+      );
+      expect(Number(last.properties.lifecycleSequence)).toBeGreaterThan(afterRacer.ledger.sequence);
+      // The module count and generation the ledger keeps are untouched by a twin write.
+      expect((await store.readLedger(deviceId)).ledger).toMatchObject({
+        generationId: moved.ledger.generationId,
+        modules: moved.ledger.modules,
+      });
+      // Written as if none were stored, while one is: it loses as a stale revision does.
+      expect(await writeTwin(store, read.twin, next, null)).toBeNull();
     });
 
     it('deletes a device with its modules in one commit', async () => {

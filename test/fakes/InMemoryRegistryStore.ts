@@ -15,6 +15,7 @@ import {
   type RegistryStore,
   type StoredIdentity,
   type StoredTwin,
+  type TwinCommit,
 } from '../../src/ports/RegistryStore';
 import { newTwinState, type Twin, type TwinState } from '../../src/domain/twin/Twin';
 import { twinIdentityOf } from '../../src/domain/twin/twinIdentityOf';
@@ -57,8 +58,12 @@ export class InMemoryRegistryStore implements RegistryStore, LifecycleOutbox {
     return Promise.resolve(stored ? structuredClone(stored) : null);
   }
 
-  writeTwin(twin: Twin, revision: string | null): Promise<StoredTwin | null> {
+  /** As Cosmos checks a batch: the ledger first, then the identity and the twin's revision. */
+  writeTwin(commit: TwinCommit): Promise<StoredTwin | null> {
+    const { twin, revision } = commit;
     const key = InMemoryRegistryStore.key(twin.deviceId, twin.moduleId ?? '');
+    if ((this.ledgers.get(twin.deviceId)?.etag ?? null) !== commit.ledger.read.etag)
+      return Promise.reject(new LedgerConflict(twin.deviceId));
     const current = this.twins.get(key);
     if (!current)
       return Promise.reject(
@@ -67,7 +72,22 @@ export class InMemoryRegistryStore implements RegistryStore, LifecycleOutbox {
     if (current.revision !== revision) return Promise.resolve(null);
     const stored = { twin: structuredClone(twin), revision: randomUUID() };
     this.twins.set(key, stored);
+    this.moveLedger(twin.deviceId, commit.ledger.next, commit.notifications);
     return Promise.resolve(structuredClone(stored));
+  }
+
+  /** The ledger moved and the notifications kept in the outbox, as a commit leaves them. */
+  private moveLedger(
+    deviceId: string,
+    next: DeviceLedger,
+    committed: readonly LifecycleNotification[],
+  ) {
+    this.ledgers.set(deviceId, { ledger: structuredClone(next), etag: randomUUID() });
+    if (committed.length > 0) {
+      const notifications = structuredClone([...committed]);
+      this.outbox.push({ deviceId, id: randomUUID(), etag: randomUUID(), notifications });
+      this.committed.push(...notifications);
+    }
   }
 
   private checkTwin(deviceId: string, moduleId: string | null, twin?: StoredTwin) {
@@ -174,15 +194,7 @@ export class InMemoryRegistryStore implements RegistryStore, LifecycleOutbox {
       if (error) return Promise.reject(error);
     }
     const results = commit.writes.map((w) => this.apply(deviceId, w));
-    this.ledgers.set(deviceId, {
-      ledger: structuredClone(commit.ledger.next),
-      etag: randomUUID(),
-    });
-    if (commit.notifications.length > 0) {
-      const notifications = structuredClone([...commit.notifications]);
-      this.outbox.push({ deviceId, id: randomUUID(), etag: randomUUID(), notifications });
-      this.committed.push(...notifications);
-    }
+    this.moveLedger(deviceId, commit.ledger.next, commit.notifications);
     return Promise.resolve(results);
   }
 
@@ -219,6 +231,13 @@ export class InMemoryRegistryStore implements RegistryStore, LifecycleOutbox {
         return module?.etag === w.etag
           ? undefined
           : new RegistryError('ModuleAlreadyExistsOnDevice', 'changed');
+      case 'updateModule':
+        if (!module) return new RegistryError('ModuleNotFound', 'not found');
+        if (this.checkTwin(deviceId, moduleId, w.twin))
+          return new RegistryError('PreconditionFailed', 'twin changed');
+        return module.etag === w.etag
+          ? undefined
+          : new RegistryError('PreconditionFailed', 'etag mismatch');
       case 'deleteModule':
         if (!module) return new RegistryError('ModuleNotFound', 'not found');
         return w.etag === null || module.etag === w.etag
@@ -242,6 +261,9 @@ export class InMemoryRegistryStore implements RegistryStore, LifecycleOutbox {
       case 'createModule':
       case 'replaceModule':
         this.startTwin(w.draft, w.twin);
+        return this.putModule(w.draft);
+      case 'updateModule':
+        this.updateTwin(w.draft, w.twin?.twin);
         return this.putModule(w.draft);
       case 'deleteModule':
         this.modules.delete(InMemoryRegistryStore.key(deviceId, w.moduleId));

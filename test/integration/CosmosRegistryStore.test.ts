@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { ContinuationSeal } from '../../src/adapters/cosmos/ContinuationSeal';
+import type { Container } from '@azure/cosmos';
+import { CosmosLifecycleOutbox } from '../../src/adapters/cosmos/CosmosLifecycleOutbox';
 import { CosmosRegistryStore } from '../../src/adapters/cosmos/CosmosRegistryStore';
+import type { RegistryStore } from '../../src/ports/RegistryStore';
 import { describe, expect, it } from 'vitest';
 import { DELETED_LEDGER_TTL_SECONDS } from '../../src/adapters/cosmos/lifecycleDocuments';
 import {
@@ -8,13 +11,31 @@ import {
   createDevice,
   deviceDraft,
   registryStoreContract,
+  writeTwin,
 } from '../contract/registryStoreContract';
 import { freshCosmosContainer } from '../support/cosmosContainer';
 
+/** Each contract store's container, to read its outbox. */
+const containers = new WeakMap<RegistryStore, Container>();
+
 registryStoreContract(
   'Cosmos DB (embedded stand-in)',
-  async () =>
-    new CosmosRegistryStore(await freshCosmosContainer(), new ContinuationSeal(randomBytes(32))),
+  async () => {
+    const container = await freshCosmosContainer();
+    const store = new CosmosRegistryStore(container, new ContinuationSeal(randomBytes(32)));
+    containers.set(store, container);
+    return store;
+  },
+  async (store) => {
+    const outbox = new CosmosLifecycleOutbox(containers.get(store)!);
+    const { resources } = await containers
+      .get(store)!
+      .items.query("SELECT * FROM c WHERE c.kind = 'outbox'")
+      .fetchAll();
+    // In commit order, as the change feed hands them over: ids sort by sequence.
+    resources.sort((a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1));
+    return outbox.recordsIn(resources).records.flatMap((r) => r.notifications);
+  },
 );
 
 describe('the ledger of a device ID in Cosmos DB', () => {
@@ -57,7 +78,29 @@ describe('identities stored before twins existed', () => {
     expect(await store.readDevice('legacy-1')).toBeNull();
     // A twin written for an identity that is gone is refused, not created.
     const twin = read!.twin;
-    await expect(store.writeTwin(twin, null)).rejects.toMatchObject({ code: 'DeviceNotFound' });
+    await expect(
+      writeTwin(store, twin, { ...twin, tags: { a: 1 }, version: 2 }, null),
+    ).rejects.toMatchObject({ code: 'DeviceNotFound' });
     expect(await store.readTwin('legacy-1', null)).toBeNull();
+  });
+
+  it('get their first twin document from a twin write, with its notification', async () => {
+    const container = await freshCosmosContainer();
+    const store = new CosmosRegistryStore(container, new ContinuationSeal(randomBytes(32)));
+    await createDevice(store, deviceDraft('legacy-2'));
+    await container.item('twin', 'legacy-2').delete();
+    const read = (await store.readTwin('legacy-2', null))!;
+    const next = { ...read.twin, tags: { site: 'a' }, version: 2 };
+    const written = await writeTwin(store, read.twin, next, read.revision);
+    expect(written?.twin.tags).toEqual({ site: 'a' });
+    expect((await store.readTwin('legacy-2', null))?.revision).toBe(written?.revision);
+    const { resources } = await container.items
+      .query<{ notifications: { properties: Record<string, string> }[] }>(
+        "SELECT * FROM c WHERE c.kind = 'outbox'",
+      )
+      .fetchAll();
+    expect(
+      resources.flatMap((r) => r.notifications.map((n) => n.properties.opType)).sort(),
+    ).toEqual(['createDeviceIdentity', 'updateTwin']);
   });
 });

@@ -1,4 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { TableClient } from '@azure/data-tables';
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { CatalogSync } from '../../src/application/catalog/CatalogSync';
 import { TableDeviceCatalog } from '../../src/adapters/tables/TableDeviceCatalog';
 import type { LifecycleNotification } from '../../src/domain/lifecycle/LifecycleNotification';
@@ -253,4 +255,121 @@ describe('lifecycle notifications through the outbox', () => {
       expect.stringMatching(/^cat-b\|enabled\|/),
     ]);
   }, 60_000);
+
+  it("keeps the catalog's tags equal to the registry's through PATCH, PUT, delete, re-create, crashes, repeats and reordering", async () => {
+    const rec = recordingPublisher();
+    let rt = await start(rec);
+    const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+      api(method, path, {
+        baseUrl: rt.url,
+        ...(body === undefined ? {} : { body }),
+        ...(headers ? { headers } : {}),
+      });
+    const ok = (reply: Promise<{ status: number; text: string }>) =>
+      reply.then((r) => expect([200, 204], r.text).toContain(r.status));
+    const steps: (() => Promise<unknown>)[] = [
+      () => ok(call('PUT', '/devices/tag-a', {})),
+      () => ok(call('PATCH', '/twins/tag-a', { tags: { site: 's1', loc: { b: 1, f: 2 } } })),
+      () => ok(call('PUT', '/devices/tag-a/modules/m1', {})),
+      () => ok(call('PATCH', '/twins/tag-a/modules/m1', { tags: { role: 'r1' } })),
+      () => ok(call('PATCH', '/twins/tag-a', { tags: { loc: { f: null, room: 7 }, owner: 'x' } })),
+      () => ok(call('PUT', '/twins/tag-a', { tags: { site: 's2' } })),
+      () => ok(call('PATCH', '/twins/tag-a', { properties: { desired: { rate: 5 } } })),
+      () => ok(call('PUT', '/devices/tag-b', {})),
+      () => ok(call('PATCH', '/twins/tag-b', { tags: { doomed: true } })),
+      () => ok(call('DELETE', '/devices/tag-b')),
+      () => ok(call('PUT', '/devices/tag-b', {})),
+      () => ok(call('PATCH', '/twins/tag-b', { tags: { reborn: { at: 1 } } })),
+      () =>
+        ok(
+          call(
+            'PUT',
+            '/devices/tag-a',
+            { deviceId: 'tag-a', status: 'disabled' },
+            { 'If-Match': '*' },
+          ),
+        ),
+      () => ok(call('PUT', '/twins/tag-a/modules/m1', { tags: { role: 'r2', extra: [1, 2] } })),
+      () => ok(call('PATCH', '/twins/tag-a', { tags: { owner: null } })),
+    ];
+    // The relay killed after publishing or before it, at every other step.
+    for (const [i, step] of steps.entries()) {
+      const crash = i % 3 === 0 ? 'after' : i % 3 === 1 ? 'before' : null;
+      if (crash === 'after') rec.state.afterPublish = () => rt.relay.abandon();
+      if (crash === 'before') rt.relay.abandon();
+      await step();
+      if (crash === 'after')
+        await eventually(() => (rec.state.afterPublish ? undefined : true), 'the relay to die');
+      if (crash) {
+        await rt.stop();
+        rt = await start(rec, rt.settings);
+      }
+      await rt.settled();
+    }
+    expect(rec.published.length).toBeGreaterThan(new Set(ids(rec.published)).size);
+    expect(
+      rec.published.filter((n) => n.properties.opType === 'updateTwin').length,
+    ).toBeGreaterThan(0);
+
+    const registry: Record<string, unknown> = {};
+    for (const d of (await call('GET', '/devices')).json as { deviceId: string }[]) {
+      if (!d.deviceId.startsWith('tag-')) continue;
+      registry[d.deviceId] = (await call('GET', `/twins/${d.deviceId}`)).json.tags;
+      for (const m of (await call('GET', `/devices/${d.deviceId}/modules`)).json as {
+        moduleId: string;
+      }[])
+        registry[`${d.deviceId}/${m.moduleId}`] = (
+          await call('GET', `/twins/${d.deviceId}/modules/${m.moduleId}`)
+        ).json.tags;
+    }
+    expect(registry).toEqual({
+      'tag-a': { site: 's2' },
+      'tag-a/m1': { role: 'r2', extra: [1, 2] },
+      'tag-b': { reborn: { at: 1 } },
+    });
+    const tagsIn = async (catalog: TableDeviceCatalog) => {
+      const out: Record<string, unknown> = {};
+      for (const e of await catalog.list())
+        if (!e.deleted) out[`${e.deviceId}${e.moduleId ? `/${e.moduleId}` : ''}`] = e.tags;
+      return out;
+    };
+    // The deviceCatalog trigger, fed through Event Hubs by every runtime in turn, agrees.
+    const catalog = new TableDeviceCatalog(rt.runtime.catalogTable);
+    expect(await tagsIn(catalog)).toEqual(registry);
+
+    // Everything again, twice over and shuffled: all stale by now, nothing moves.
+    const deliveries = [...rec.published, ...rec.published].map(asRawEvent);
+    for (let i = deliveries.length - 1; i > 0; i--) {
+      const j = (i * 7919) % (i + 1);
+      [deliveries[i], deliveries[j]] = [deliveries[j]!, deliveries[i]!];
+    }
+    const sync = new CatalogSync(catalog);
+    for (let at = 0, size = 1; at < deliveries.length; at += size, size = (size % 5) + 1)
+      expect((await sync.apply(deliveries.slice(at, at + size))).applied).toBe(0);
+    expect(await tagsIn(catalog)).toEqual(registry);
+
+    // A new catalog fed as Event Hubs delivers: each first copy in order, repeats anywhere after.
+    const table = TableClient.fromConnectionString(
+      inject('stack').storageConnectionString,
+      `cat${randomUUID().replace(/-/g, '').slice(0, 20)}`,
+      { allowInsecureConnection: true },
+    );
+    await table.createTable();
+    const fresh = new TableDeviceCatalog(table);
+    const firsts = [
+      ...new Map(rec.published.map((n) => [n.properties.notificationId, n])).values(),
+    ];
+    const stream: LifecycleNotification[] = [];
+    firsts.forEach((n, i) => {
+      stream.push(n);
+      if (i % 2 === 1) stream.push(firsts[(i * 7919) % (i + 1)]!, n);
+    });
+    const freshSync = new CatalogSync(fresh);
+    let applied = 0;
+    for (let at = 0, size = 1; at < stream.length; at += size, size = (size % 4) + 1)
+      applied += (await freshSync.apply(stream.slice(at, at + size).map(asRawEvent))).applied;
+    expect(applied).toBe(firsts.length);
+    expect(await tagsIn(fresh)).toEqual(registry);
+    await table.deleteTable();
+  }, 120_000);
 });

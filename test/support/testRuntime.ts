@@ -91,8 +91,17 @@ export async function startTestRuntime(
     ].join(','),
   };
   const eventHubs = await startEventHubsStandIn({
-    // The hubs npm start makes (with EVENTHUB_CONSUMER_GROUPS), on two partitions each.
-    hubs: standInHubs(parseSettings(effective), 2),
+    // The hubs npm start makes (with EVENTHUB_CONSUMER_GROUPS), on two partitions each, plus
+    // `tests`: a group for a test's own consumer, beside the triggers' groups.
+    hubs: standInHubs(
+      parseSettings({
+        ...effective,
+        EVENTHUB_CONSUMER_GROUPS: [effective.EVENTHUB_CONSUMER_GROUPS, 'tests']
+          .filter(Boolean)
+          .join(','),
+      }),
+      2,
+    ),
     keyName: 'RootManageSharedAccessKey',
     key: 'test-runtime-key',
     // A runtime started with another's settings finds its events (and checkpoints) again.

@@ -59,25 +59,59 @@ describe('registry use cases', () => {
         twin: { tags: { role: 'x' } },
       },
     ]);
-    const twins = new TwinRegistry({ store, clock: { now: () => now } });
+    const twins = new TwinRegistry({ store, clock: { now: () => now }, hubName: 'testhub' });
     await twins.update('t1', null, { tags: { site: 'b' } }, 'merge', { kind: 'any' });
     await devices.update('t1', { status: 'disabled' }, { kind: 'any' });
     await devices.delete('t1', { kind: 'any' });
     const bodies = store.committed.map((n) => ({
       op: `${n.properties.opType}:${n.properties.moduleId ?? ''}`,
       tags: n.body.tags,
-      rate: (n.body.properties as { desired: { rate?: number } }).desired.rate,
+      rate: (n.body.properties as { desired: { rate?: number } } | undefined)?.desired.rate,
       version: n.body.version,
     }));
     expect(bodies).toEqual([
       { op: 'createDeviceIdentity:', tags: { site: 'a' }, rate: 5, version: 1 },
       { op: 'createDeviceIdentity:m', tags: { role: 'x' }, rate: undefined, version: 1 },
+      // The twin change itself: what changed only.
+      { op: 'updateTwin:', tags: { site: 'b' }, rate: undefined, version: 2 },
       { op: 'updateDeviceIdentityStatus:', tags: { site: 'b' }, rate: 5, version: 2 },
       { op: 'deleteDeviceIdentity:m', tags: { role: 'x' }, rate: undefined, version: 1 },
       { op: 'deleteDeviceIdentity:', tags: { site: 'b' }, rate: 5, version: 2 },
     ]);
     expect(await store.readTwin('t1', null)).toBeNull();
     expect(await store.readTwin('t1', 'm')).toBeNull();
+  });
+
+  it('sends a replaceTwin for a bulk update that changes twin sections, and nothing when they stay', async () => {
+    const entry = (moduleId: string | undefined, tags: object) => ({
+      deviceId: 'b1',
+      ...(moduleId ? { moduleId } : {}),
+      importMode: 'update' as const,
+      device: {},
+      module: {},
+      twin: { tags: tags as Record<string, string> },
+    });
+    await devices.create('b1', {});
+    await modules.create('b1', 'm', {});
+    await bulk.apply([entry(undefined, { site: 'a' }), entry('m', { role: 'x' })]);
+    await bulk.apply([entry(undefined, { site: 'a' }), entry('m', { role: 'x' })]);
+    const twinChanges = store.committed.filter((n) => n.properties.opType === 'replaceTwin');
+    expect(twinChanges.map((n) => [n.properties.moduleId ?? '', n.body.tags])).toEqual([
+      ['', { site: 'a' }],
+      ['m', { role: 'x' }],
+    ]);
+    const twin = await store.readTwin('b1', null);
+    expect(twinChanges[0]?.body).toMatchObject({
+      version: twin?.twin.version,
+      etag: twin?.twin.etag,
+    });
+    expect(twin?.twin.version).toBe(2);
+    // A status change and a twin change in one entry: both notifications, in one commit.
+    await bulk.apply([{ ...entry(undefined, { site: 'b' }), device: { status: 'disabled' } }]);
+    expect(store.outbox.at(-1)?.notifications.map((n) => n.properties.opType)).toEqual([
+      'updateDeviceIdentityStatus',
+      'replaceTwin',
+    ]);
   });
 
   it('publishes a create notification with the identity and its generation', async () => {

@@ -71,4 +71,39 @@ describe('applyCatalogChange', () => {
   it('keeps no status for modules', () => {
     expect(applyCatalogChange(null, change(1, { moduleId: 'm' }))?.status).toBeNull();
   });
+
+  it('patches or replaces the tags of a live entry, and nothing else', () => {
+    const created = applyCatalogChange(
+      null,
+      change(1, { tags: { kind: 'set', values: { a: 1, b: { c: 2 } } } }),
+    )!;
+    const twin = (sequence: number, kind: 'set' | 'merge', values: object) =>
+      change(sequence, {
+        op: 'twin',
+        opType: 'updateTwin',
+        status: null,
+        generationId: null,
+        tags: { kind, values } as CatalogChange['tags'],
+      });
+    const patched = applyCatalogChange(
+      created,
+      twin(2, 'merge', { b: { c: null, d: 3 }, a: null }),
+    )!;
+    expect(patched).toMatchObject({
+      tags: { b: { d: 3 } },
+      status: 'enabled',
+      generationId: 'g1',
+      sequence: 2,
+    });
+    expect(applyCatalogChange(patched, twin(3, 'set', { z: true }))?.tags).toEqual({ z: true });
+    // A repeat, an identity never seen, and a deleted one: nothing to patch.
+    expect(applyCatalogChange(patched, twin(2, 'merge', { x: 1 }))).toBeNull();
+    expect(applyCatalogChange(null, twin(5, 'merge', { x: 1 }))).toBeNull();
+    const deleted = applyCatalogChange(
+      patched,
+      change(4, { op: 'delete', opType: 'deleteDeviceIdentity' }),
+    )!;
+    expect(deleted.tags).toEqual({});
+    expect(applyCatalogChange(deleted, twin(6, 'merge', { x: 1 }))).toBeNull();
+  });
 });

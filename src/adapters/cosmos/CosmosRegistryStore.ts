@@ -9,7 +9,7 @@ import type {
 import { RegistryError } from '../../domain/errors/RegistryError';
 import type { DeviceDraft, DeviceIdentity } from '../../domain/identity/DeviceIdentity';
 import type { ModuleDraft, ModuleIdentity } from '../../domain/identity/ModuleIdentity';
-import { EMPTY_LEDGER } from '../../domain/lifecycle/DeviceLedger';
+import { EMPTY_LEDGER, type DeviceLedger } from '../../domain/lifecycle/DeviceLedger';
 import {
   LedgerConflict,
   type CommitResult,
@@ -20,8 +20,10 @@ import {
   type RegistryStore,
   type StoredIdentity,
   type StoredTwin,
+  type TwinCommit,
 } from '../../ports/RegistryStore';
-import { newTwinState, type Twin, type TwinState } from '../../domain/twin/Twin';
+import type { LifecycleNotification } from '../../domain/lifecycle/LifecycleNotification';
+import { newTwinState, type TwinState } from '../../domain/twin/Twin';
 import { twinIdentityOf } from '../../domain/twin/twinIdentityOf';
 import {
   freshTwin,
@@ -182,47 +184,64 @@ export class CosmosRegistryStore implements RegistryStore {
     return { twin: freshTwin(twinIdentityOf(identity), newTwinState(now)), revision: null };
   }
 
-  async writeTwin(twin: Twin, revision: string | null): Promise<StoredTwin | null> {
+  /**
+   * One batch in the device's partition: the ledger first (a lost race is reported as such),
+   * the twin (conditional on its revision; when none is stored yet, a read of the identity
+   * first, as a twin never outlives it), then the outbox record.
+   */
+  async writeTwin(commit: TwinCommit): Promise<StoredTwin | null> {
+    const { twin, revision } = commit;
     const moduleId = twin.moduleId ?? null;
-    const operations: OperationInput[] =
+    const body = toTwinDocument(twin) as unknown as JSONObject;
+    const twinOps: OperationInput[] =
       revision === null
         ? [
-            // The identity must still be there: a twin never outlives it.
             {
               operationType: 'Read',
               id: moduleId === null ? DEVICE_DOCUMENT_ID : moduleDocumentId(moduleId),
             },
-            {
-              operationType: 'Create',
-              resourceBody: toTwinDocument(twin) as unknown as JSONObject,
-            },
+            { operationType: 'Create', resourceBody: body },
           ]
         : [
             {
               operationType: 'Replace',
               id: twinDocumentId(moduleId),
-              resourceBody: toTwinDocument(twin) as unknown as JSONObject,
+              resourceBody: body,
               ifMatch: revision,
             },
           ];
+    const outbox = outboxOperation(twin.deviceId, commit.notifications);
+    const operations = [
+      ledgerOperation(twin.deviceId, commit.ledger),
+      ...twinOps,
+      ...(outbox ? [outbox] : []),
+    ];
     let results: OperationResponse[];
     try {
       results = (await this.container.items.batch(operations, twin.deviceId)).result ?? [];
     } catch (error) {
       throw translateCosmosError(error, {});
     }
-    const failed = results.find((r) => r.statusCode >= 400 && r.statusCode !== 424);
-    if (failed?.statusCode === 404)
-      throw moduleId === null
-        ? new RegistryError('DeviceNotFound', `Device '${twin.deviceId}' is not registered`)
-        : new RegistryError(
-            'ModuleNotFound',
-            `Module '${moduleId}' is not registered on device '${twin.deviceId}'`,
-          );
-    if (failed?.statusCode === 412 || failed?.statusCode === 409) return null;
-    if (failed) throw translateCosmosError({ statusCode: failed.statusCode }, {});
-    const body = (results[results.length - 1] as OperationResponse).resourceBody as JSONObject;
-    return { twin: fromTwinDocument(body), revision: body._etag as string };
+    const failed = results.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
+    if (failed >= 0) {
+      const status = (results[failed] as OperationResponse).statusCode;
+      // The ledger (first) or the outbox record (after the twin) lost a race: plan again.
+      if (failed === 0 || failed > twinOps.length) {
+        if (status === 412 || status === 409) throw new LedgerConflict(twin.deviceId);
+        throw translateCosmosError({ statusCode: status }, {});
+      }
+      if (status === 404)
+        throw moduleId === null
+          ? new RegistryError('DeviceNotFound', `Device '${twin.deviceId}' is not registered`)
+          : new RegistryError(
+              'ModuleNotFound',
+              `Module '${moduleId}' is not registered on device '${twin.deviceId}'`,
+            );
+      if (status === 412 || status === 409) return null;
+      throw translateCosmosError({ statusCode: status }, {});
+    }
+    const written = (results[twinOps.length] as OperationResponse).resourceBody as JSONObject;
+    return { twin: fromTwinDocument(written), revision: written._etag as string };
   }
 
   async listModules(deviceId: string): Promise<ModuleIdentity[]> {
@@ -267,31 +286,8 @@ export class CosmosRegistryStore implements RegistryStore {
    * outbox record.
    */
   async commit(deviceId: string, commit: LifecycleCommit): Promise<CommitResult> {
-    const { read, next } = commit.ledger;
-    const ledger = toLedgerDocument(deviceId, next);
-    const head: OperationInput[] = [
-      read.etag === null
-        ? { operationType: 'Create', resourceBody: ledger }
-        : {
-            operationType: 'Replace',
-            id: LEDGER_DOCUMENT_ID,
-            resourceBody: ledger,
-            ifMatch: read.etag,
-          },
-    ];
-    const first = commit.notifications[0];
-    const outbox: OperationInput | null = first
-      ? {
-          operationType: 'Create',
-          resourceBody: {
-            id: outboxDocumentId(Number(first.properties.lifecycleSequence)),
-            kind: 'outbox',
-            deviceId,
-            // Plain JSON: strings and the twin-like body the domain built.
-            notifications: commit.notifications as unknown as JSONObject[],
-          },
-        }
-      : null;
+    const head = [ledgerOperation(deviceId, commit.ledger)];
+    const outbox = outboxOperation(deviceId, commit.notifications);
     const results = await this.runBatch(deviceId, head, commit.writes, outbox);
     if (!('failedWrite' in results)) return results.written;
     // The ledger (first) or the outbox record (after the writes) lost a race: plan again.
@@ -369,10 +365,43 @@ export class CosmosRegistryStore implements RegistryStore {
   }
 }
 
-/** A commit's write, or a module update outside the ledger (its twin is kept). */
-type StoreWrite =
-  | IdentityWrite
-  | { op: 'updateModule'; draft: ModuleDraft; etag: string; twin?: StoredTwin | undefined };
+/** The ledger moved from the state it was read in: created, or replaced on its etag. */
+function ledgerOperation(
+  deviceId: string,
+  { read, next }: { read: LedgerRead; next: DeviceLedger },
+): OperationInput {
+  const ledger = toLedgerDocument(deviceId, next);
+  return read.etag === null
+    ? { operationType: 'Create', resourceBody: ledger }
+    : {
+        operationType: 'Replace',
+        id: LEDGER_DOCUMENT_ID,
+        resourceBody: ledger,
+        ifMatch: read.etag,
+      };
+}
+
+/** The outbox record of a write's notifications (none: no record). */
+function outboxOperation(
+  deviceId: string,
+  notifications: readonly LifecycleNotification[],
+): OperationInput | null {
+  const first = notifications[0];
+  if (!first) return null;
+  return {
+    operationType: 'Create',
+    resourceBody: {
+      id: outboxDocumentId(Number(first.properties.lifecycleSequence)),
+      kind: 'outbox',
+      deviceId,
+      // Plain JSON: strings and the twin-like body the domain built.
+      notifications: notifications as unknown as JSONObject[],
+    },
+  };
+}
+
+/** A commit's write, or one outside the ledger (replaceDevice, replaceModule). */
+type StoreWrite = IdentityWrite;
 
 /** The twin's part of an identity write; `missing`: the twin is not stored yet. */
 function twinOperationOf(w: StoreWrite, missing: boolean): OperationInput | null {

@@ -1,6 +1,7 @@
 import { RestError, type TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import type { CatalogEntry } from '../../domain/catalog/CatalogEntry';
+import type { JsonObject } from '../../domain/twin/Twin';
 import type { DeviceCatalog, StoredCatalogEntry } from '../../ports/DeviceCatalog';
 import type { IdentityRef } from '../../ports/LivenessStore';
 import { escapeKey } from './livenessKeys';
@@ -14,7 +15,17 @@ const entitySchema = z.object({
   deleted: z.boolean(),
   lastChange: z.string(),
   lastChangeTime: z.string(),
+  // JSON text (a Table property is a scalar; tags fit one: 32 KB of JSON at most). A row
+  // written before tags were kept has none.
+  tags: z.string().optional(),
 });
+
+const tagsSchema = z.record(z.string(), z.json());
+
+function tagsOf(text: string | undefined): JsonObject {
+  if (text === undefined) return {};
+  return tagsSchema.parse(JSON.parse(text));
+}
 
 const statusOf = (e: unknown) => (e instanceof RestError ? e.statusCode : undefined);
 
@@ -27,6 +38,7 @@ function toEntry(entity: unknown): CatalogEntry {
   const e = entitySchema.parse(entity);
   return {
     ...e,
+    tags: tagsOf(e.tags),
     moduleId: e.moduleId === '' ? null : e.moduleId,
     status: e.status === '' ? null : e.status,
     generationId: e.generationId === '' ? null : e.generationId,
@@ -55,6 +67,7 @@ export class TableDeviceCatalog implements DeviceCatalog {
       moduleId: entry.moduleId ?? '',
       status: entry.status ?? '',
       generationId: entry.generationId ?? '',
+      tags: JSON.stringify(entry.tags),
     };
     try {
       if (etag === null) await this.table.createEntity(entity);

@@ -1,4 +1,8 @@
-import { applyCatalogChange, newestPerIdentity } from '../../domain/catalog/applyCatalogChange';
+import {
+  applyCatalogChange,
+  changesPerIdentity,
+  type CatalogChange,
+} from '../../domain/catalog/applyCatalogChange';
 import { parseCatalogChange } from '../../domain/catalog/parseCatalogChange';
 import type { RawEvent } from '../../domain/liveness/parseLivenessEvent';
 import type { DeviceCatalog } from '../../ports/DeviceCatalog';
@@ -14,10 +18,12 @@ export interface CatalogSyncResult {
 }
 
 /**
- * The reference consumer of lifecycle notifications: keeps a device catalog equal to the
- * registry. Notifications arrive at least once and possibly out of order; each entry moves only
- * to a newer sequence, with a conditional write, so repeats, reordering and racing instances
- * all end in the same catalog. An unreadable notification is counted and skipped.
+ * The reference consumer of lifecycle and twin change notifications: keeps a device catalog,
+ * tags included, equal to the registry. Notifications arrive at least once, a device's first
+ * copies in commit order (later copies anywhere); each entry moves only to a newer sequence,
+ * with a conditional write, so each change is applied once, in order, and repeats, stale copies
+ * and racing instances all end in the same catalog. An unreadable notification is counted and
+ * skipped.
  */
 export class CatalogSync {
   constructor(private readonly catalog: DeviceCatalog) {}
@@ -30,21 +36,32 @@ export class CatalogSync {
       if (parsed.ok === true) changes.push(parsed.change);
       else if (parsed.ok === false) result.malformed++;
     }
-    await inParallel(newestPerIdentity(changes), 16, async (change) => {
+    await inParallel(changesPerIdentity(changes), 16, async (group) => {
+      const ref = group[0] as CatalogChange;
       for (let attempt = 1; ; attempt++) {
-        const stored = await this.catalog.read(change);
-        const next = applyCatalogChange(stored?.entry ?? null, change);
-        if (!next) {
-          result.stale++;
+        const stored = await this.catalog.read(ref);
+        // Each change in turn on what the previous one left: a repeat or a stale one is dropped.
+        let entry = stored?.entry ?? null;
+        let moved = 0;
+        for (const change of group) {
+          const next = applyCatalogChange(entry, change);
+          if (next) {
+            entry = next;
+            moved++;
+          }
+        }
+        if (moved === 0 || !entry) {
+          result.stale += group.length;
           return;
         }
-        if (await this.catalog.write(next, stored?.etag ?? null)) {
-          result.applied++;
+        if (await this.catalog.write(entry, stored?.etag ?? null)) {
+          result.applied += moved;
+          result.stale += group.length - moved;
           return;
         }
         // Another instance wrote the entry meanwhile: decide again on what it wrote.
         if (attempt >= ATTEMPTS)
-          throw new Error(`Catalog entry of '${change.deviceId}' kept changing`);
+          throw new Error(`Catalog entry of '${ref.deviceId}' kept changing`);
       }
     });
     return result;

@@ -1,29 +1,28 @@
 import { parseLivenessEvent, type RawEvent } from '../liveness/parseLivenessEvent';
-import type { CatalogChange } from './applyCatalogChange';
+import type { JsonObject } from '../twin/Twin';
+import { isPlainObject } from '../twin/validateTwinValues';
+import type { CatalogParse } from './CatalogParse';
+import { catalogSequenceOf } from './catalogSequenceOf';
+import { eventBody, eventField } from './eventFields';
+import { parseTwinChange } from './parseTwinChange';
 
-export type CatalogParse =
-  | { ok: true; change: CatalogChange }
-  | { ok: false; reason: string }
-  /** Not a lifecycle notification (telemetry shares the hub): nothing to do. */
-  | { ok: 'skip' };
-
-const propertyOf = (bag: Record<string, unknown> | undefined, name: string): unknown =>
-  bag?.[name] ?? bag?.[name.charAt(0).toUpperCase() + name.slice(1)];
+export type { CatalogParse } from './CatalogParse';
 
 /**
- * Reads a lifecycle notification for the catalog. The registry numbers its notifications
- * (`lifecycleSequence`); one without a number (e.g. from an IoT hub route) is ordered by its
- * operation time.
+ * Reads a lifecycle or twin change notification for the catalog. The registry numbers its
+ * notifications (`lifecycleSequence`); one without a number (e.g. from an IoT hub route) is
+ * ordered by its operation time.
  */
 export function parseCatalogChange(raw: RawEvent): CatalogParse {
+  const twin = parseTwinChange(raw);
+  if (twin.ok !== 'skip') return twin;
   const parsed = parseLivenessEvent(raw);
   if (!parsed.ok) return parsed;
   const event = parsed.event;
   if (event.kind !== 'lifecycle') return { ok: 'skip' };
-  const numbered = Number(propertyOf(raw.properties, 'lifecycleSequence'));
-  const sequence =
-    Number.isSafeInteger(numbered) && numbered > 0 ? numbered : Date.parse(event.at) * 1000;
-  const opType = propertyOf(raw.properties, 'opType');
+  const opType = eventField(raw.properties, 'opType');
+  // The body is the identity's twin: its tags whole (none when it has none).
+  const tags = eventBody(raw.body)?.tags;
   return {
     ok: true,
     change: {
@@ -32,9 +31,10 @@ export function parseCatalogChange(raw: RawEvent): CatalogParse {
       op: event.op,
       opType: typeof opType === 'string' ? opType : event.op,
       at: event.at,
-      sequence,
+      sequence: catalogSequenceOf(raw, event.at),
       generationId: event.generationId,
       status: event.enabled === null ? null : event.enabled ? 'enabled' : 'disabled',
+      tags: { kind: 'set', values: isPlainObject(tags) ? (tags as JsonObject) : {} },
     },
   };
 }

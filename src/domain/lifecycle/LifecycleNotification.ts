@@ -1,6 +1,7 @@
 /**
  * A lifecycle notification in the shape IoT Hub routes to an Event Hub (CONTRACT.md):
- * application properties, system properties and the twin-like body.
+ * application properties, system properties and the twin-like body. Twin change notifications
+ * (`twinChangeEvents`) have the same envelope and go through the same outbox and relay.
  */
 export interface LifecycleNotification {
   /** Event Hubs partition key: the device ID, so a device's events stay in order. */
