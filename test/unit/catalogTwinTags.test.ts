@@ -151,7 +151,11 @@ describe('the catalog keeps tags current from twin change notifications', () => 
       ok: true,
       change: { op: 'twin', opType: 'updateTwin', tags: { kind: 'merge', values: { site: 'a' } } },
     });
-    expect(parseLivenessEvent(raw).ok).toBe(false);
+    // Read, and a change of tags only: no activity (only reported properties would be).
+    expect(parseLivenessEvent(raw)).toMatchObject({
+      ok: true,
+      event: { kind: 'twinChange', reported: false },
+    });
     // As an IoT hub route delivers one: the source a system property, no sequence number.
     const routed: RawEvent = {
       body: JSON.stringify({ version: 2, tags: { site: 'b' } }),
@@ -166,7 +170,10 @@ describe('the catalog keeps tags current from twin change notifications', () => 
       ok: true,
       change: { deviceId: 'd', sequence: Date.parse('2026-01-02T00:00:00Z') * 1000 },
     });
-    expect(parseLivenessEvent(routed).ok).toBe(false);
+    expect(parseLivenessEvent(routed)).toMatchObject({
+      ok: true,
+      event: { kind: 'twinChange', reported: false },
+    });
     expect(parseCatalogChange({ ...routed, properties: { opType: 'patchTwin' } }).ok).toBe(false);
   });
 });
