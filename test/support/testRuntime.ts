@@ -12,6 +12,7 @@ import { routes } from '../../src/http/routes';
 import { close, listen } from '../../src/local/listen';
 import { LocalFunctionHost } from '../../src/local/LocalFunctionHost';
 import { silentLogger } from '../../src/ports/Logger';
+import { systemClock } from '../../src/ports/Clock';
 import { consoleLogger } from '../../src/local/consoleLogger';
 import type { LocalQueueTrigger } from '../../src/local/LocalQueueTrigger';
 import { jobTrigger as startJobTrigger } from '../../src/local/jobTrigger';
@@ -59,6 +60,8 @@ export async function startTestRuntime(
     decorate?: RegistryEnvironment['decorate'];
     /** Where the controlled clock starts (default 2026-01-01T00:00:00Z). */
     clockStart?: string;
+    /** The system's clock instead (the MQTT tests: the SDK's tokens and keep-alives are real-time). */
+    systemClock?: boolean;
   } = {},
 ): Promise<TestRuntime> {
   const stack = inject('stack');
@@ -91,7 +94,7 @@ export async function startTestRuntime(
   };
   const eventHubs = await startEventHubsStandIn({
     hubs: [
-      { name: 'telemetry', partitions: 2, consumerGroups: ['catalog'] },
+      { name: 'telemetry', partitions: 2, consumerGroups: ['catalog', 'mqtt', 'observer'] },
       { name: 'alerts', partitions: 2 },
     ],
     keyName: 'RootManageSharedAccessKey',
@@ -107,7 +110,7 @@ export async function startTestRuntime(
     settings: parsed,
     policies: new Map(stack.policies.map((p) => [p.keyName, p])),
     logger,
-    clock,
+    clock: options.systemClock ? systemClock : clock,
     ...(options.decorate ? { decorate: options.decorate } : {}),
   });
   const consumers = eventHubTriggers(runtime, parsed, logger, { maxWaitTimeInSeconds: 0.2 });
