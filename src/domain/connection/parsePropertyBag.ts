@@ -10,12 +10,13 @@ export interface PropertyBag {
 }
 
 /** The bag's system keys the service keeps (IoT Hub's `$.`-prefixed names). */
-const SYSTEM: Record<string, keyof Omit<PropertyBag, 'properties'>> = {
-  '$.mid': 'messageId',
-  '$.cid': 'correlationId',
-  '$.ct': 'contentType',
-  '$.ce': 'contentEncoding',
-};
+// A Map: an object's lookup of `__proto__` would find its prototype.
+const SYSTEM = new Map<string, keyof Omit<PropertyBag, 'properties'>>([
+  ['$.mid', 'messageId'],
+  ['$.cid', 'correlationId'],
+  ['$.ct', 'contentType'],
+  ['$.ce', 'contentEncoding'],
+]);
 
 export class PropertyBagError extends Error {
   constructor(message: string) {
@@ -30,7 +31,7 @@ export class PropertyBagError extends Error {
  * malformed escape, is refused.
  */
 export function parsePropertyBag(bag: string): PropertyBag {
-  const out: PropertyBag = { properties: Object.create(null) as Record<string, string> };
+  const out: PropertyBag = { properties: {} };
   if (bag === '') return out;
   for (const pair of bag.split('&')) {
     if (pair === '') continue;
@@ -38,14 +39,13 @@ export function parsePropertyBag(bag: string): PropertyBag {
     const key = decode(eq < 0 ? pair : pair.slice(0, eq));
     const value = eq < 0 ? '' : decode(pair.slice(eq + 1));
     if (key === '') throw new PropertyBagError('A property in the topic has no name');
-    const system = SYSTEM[key];
+    const system = SYSTEM.get(key);
     if (system) out[system] = value;
     else if (key.startsWith('$.')) continue;
     else if (isForbiddenKey(key))
       throw new PropertyBagError(`The application property '${key}' is not allowed`);
     else out.properties[key] = value;
   }
-  out.properties = { ...out.properties };
   return out;
 }
 
