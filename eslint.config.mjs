@@ -40,6 +40,7 @@ export default tseslint.config(
       'standins/**',
       'bench/**',
       'src/composition/servicesFromEnvironment.ts',
+      'src/mqtt/main.ts',
       'test/**',
     ],
     rules: { 'no-console': 'off' },

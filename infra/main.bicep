@@ -23,10 +23,18 @@ param partitions int = 4
 @description('Seconds a device the hub reported disconnected may stay so before it is silent; empty: until its heartbeat deadline.')
 param disconnectGraceSeconds string = ''
 
+@description('Container image of the MQTT device endpoint (built from the Dockerfile: node dist/src/mqtt/main.js).')
+param mqttImage string
+
+@description('Key Vault secret URIs of the MQTT endpoint\'s TLS certificate and key (PEM), for the hub host name.')
+param mqttCertificateSecretUri string
+param mqttKeySecretUri string
+
 var suffix = uniqueString(resourceGroup().id, name)
 var telemetryHub = 'telemetry'
 var alertsHub = 'alerts'
 var catalogGroup = 'catalog'
+var mqttGroup = 'mqtt'
 
 // ---------------------------------------------------------------------------------------------
 // Identity
@@ -157,6 +165,12 @@ resource telemetry 'Microsoft.EventHub/namespaces/eventhubs@2024-01-01' = {
 resource catalog 'Microsoft.EventHub/namespaces/eventhubs/consumergroups@2024-01-01' = {
   parent: telemetry
   name: catalogGroup
+}
+
+// The MQTT endpoint's own group: each instance reads every lifecycle and connection event.
+resource mqttConsumers 'Microsoft.EventHub/namespaces/eventhubs/consumergroups@2024-01-01' = {
+  parent: telemetry
+  name: mqttGroup
 }
 
 resource alerts 'Microsoft.EventHub/namespaces/eventhubs@2024-01-01' = {
@@ -366,6 +380,15 @@ var appSettings = [
   { name: 'JOBS_EXPORT_PAGE_SIZE', value: '2000' }
   { name: 'JOBS_IMPORT_CHUNK_LINES', value: '500' }
   { name: 'JOBS_MAX_DEQUEUE_COUNT', value: '5' }
+  // The MQTT device endpoint (the container app below reads these; the Function App ignores them).
+  { name: 'MQTT_PORT', value: '8883' }
+  { name: 'MQTT_WS_PORT', value: '8443' }
+  { name: 'MQTT_TLS_CERT_FILE', value: '/mnt/tls/cert.pem' }
+  { name: 'MQTT_TLS_KEY_FILE', value: '/mnt/tls/key.pem' }
+  { name: 'MQTT_CONSUMER_GROUP', value: mqttConsumers.name }
+  { name: 'MQTT_SESSION_CHECK_SECONDS', value: '3' }
+  { name: 'MQTT_SESSION_CHECKS_PER_SECOND', value: '500' }
+  { name: 'MQTT_MAX_CONNECTIONS', value: '50000' }
 ]
 
 
@@ -405,7 +428,72 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   dependsOn: [ storageRoles, hostContainerRoles, deploymentRole, jobContainerRole, eventHubRoles, vaultRole, cosmosData, insightsRole ]
 }
 
+// ---------------------------------------------------------------------------------------------
+// The MQTT device endpoint: a long-running socket server Functions cannot host, as a container
+// app on the same identity and settings. TCP ingress (8883, and 443 for MQTT over WebSockets)
+// passes TLS through: the endpoint terminates it, so it sees devices' client certificates.
+// TCP ingress needs an environment in a virtual network; this one gets Azure's default. Not
+// deployable from here: checked as text by test/unit/infraTemplate.test.ts only.
+
+resource containerEnvironment 'Microsoft.App/managedEnvironments@2024-03-01' = {
+  name: '${name}-cae-${suffix}'
+  location: location
+  properties: {
+    // Logs by the workspace's diagnostic settings: no shared key in the template.
+    appLogsConfiguration: { destination: 'azure-monitor' }
+  }
+}
+
+resource mqttApp 'Microsoft.App/containerApps@2024-03-01' = {
+  name: '${name}-mqtt-${suffix}'
+  location: location
+  identity: { type: 'UserAssigned', userAssignedIdentities: { '${identity.id}': {} } }
+  properties: {
+    managedEnvironmentId: containerEnvironment.id
+    configuration: {
+      ingress: {
+        external: true
+        transport: 'tcp'
+        targetPort: 8883
+        exposedPort: 8883
+        additionalPortMappings: [ { external: true, targetPort: 8443, exposedPort: 443 } ]
+      }
+      secrets: [
+        { name: 'policies', keyVaultUrl: policiesSecret.properties.secretUri, identity: identity.id }
+        { name: 'tls-cert', keyVaultUrl: mqttCertificateSecretUri, identity: identity.id }
+        { name: 'tls-key', keyVaultUrl: mqttKeySecretUri, identity: identity.id }
+      ]
+    }
+    template: {
+      containers: [
+        {
+          name: 'mqtt'
+          image: mqttImage
+          resources: { cpu: json('1.0'), memory: '2Gi' }
+          // The Functions app settings, the policies as a Container Apps secret, all interfaces.
+          env: concat(
+            [for s in appSettings: s.name == 'SHARED_ACCESS_POLICIES' ? { name: s.name, secretRef: 'policies' } : s],
+            [ { name: 'HOST', value: '0.0.0.0' } ]
+          )
+          volumeMounts: [ { volumeName: 'tls', mountPath: '/mnt/tls' } ]
+        }
+      ]
+      volumes: [
+        {
+          name: 'tls'
+          storageType: 'Secret'
+          secrets: [ { secretRef: 'tls-cert', path: 'cert.pem' }, { secretRef: 'tls-key', path: 'key.pem' } ]
+        }
+      ]
+      // Sessions move between replicas by takeover; a replica's crash is repaired when it restarts.
+      scale: { minReplicas: 1, maxReplicas: 4 }
+    }
+  }
+  dependsOn: [ vaultRole, eventHubRoles, cosmosData, storageRoles ]
+}
+
 output functionAppName string = app.name
+output mqttHost string = mqttApp.properties.configuration.ingress.fqdn
 output registryUrl string = 'https://${app.properties.defaultHostName}'
 output cosmosEndpoint string = cosmos.properties.documentEndpoint
 output eventHubsNamespace string = '${eventHubs.name}.servicebus.windows.net'

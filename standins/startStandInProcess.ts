@@ -7,10 +7,14 @@ const STARTUP_DEADLINE_MS = 30_000;
 const STOP_GRACE_MS = 4_000;
 const STDERR_TAIL_LINES = 20;
 
-type ChildMessage = { type: 'listening'; port: number } | { type: 'error'; message: string };
+type ChildMessage =
+  | { type: 'listening'; port: number; ports?: Record<string, number> }
+  | { type: 'error'; message: string };
 
 export interface StandInProcess {
   port: number;
+  /** Every port, for a process that listens on several (by the names it gave them). */
+  ports: Record<string, number>;
   /** Resolves when the process is gone, whether stopped, killed or crashed. */
   exited: Promise<void>;
   /** SIGTERM (the stand-in flushes and exits), SIGKILL after a grace period. */
@@ -55,16 +59,16 @@ export async function startStandInProcess(
     if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
     log?.(`[${name}] ${line}`);
   });
-  let port: number;
+  let listening: { port: number; ports: Record<string, number> };
   try {
-    port = await waitForListening(name, child, () => stderrTail.join('\n'));
+    listening = await waitForListening(name, child, () => stderrTail.join('\n'));
   } catch (err) {
     await killAndWait(child, exited, STOP_GRACE_MS);
     throw err;
   }
   let stopping: Promise<void> | undefined;
   return {
-    port,
+    ...listening,
     exited,
     stop: () => (stopping ??= killAndWait(child, exited, STOP_GRACE_MS)),
     kill: async () => {
@@ -78,8 +82,8 @@ function waitForListening(
   name: string,
   child: ChildProcess,
   stderr: () => string,
-): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
+): Promise<{ port: number; ports: Record<string, number> }> {
+  return new Promise((resolve, reject) => {
     const fail = (reason: string): void => {
       cleanup();
       const details = stderr();
@@ -89,7 +93,7 @@ function waitForListening(
       const message = raw as ChildMessage;
       if (message.type === 'listening') {
         cleanup();
-        resolve(message.port);
+        resolve({ port: message.port, ports: message.ports ?? {} });
       } else {
         fail(message.message);
       }

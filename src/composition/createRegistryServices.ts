@@ -119,6 +119,10 @@ export interface RegistryRuntime {
   identities: Container;
   /** The device endpoint's credential cache (its registry reads are counted). */
   credentials: DeviceCredentials;
+  /** The device endpoint's authenticator (the MQTT endpoint checks sessions with it too). */
+  deviceAuthenticator: DeviceAuthenticator;
+  /** `hubName` of the events the service emits. */
+  hubName: string;
   cosmos: CosmosClient;
   livenessTable: TableClient;
   catalogTable: TableClient;
@@ -265,11 +269,15 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     env.decorate?.lifecyclePublisher?.(publisher) ?? publisher,
     logger,
   );
+  const hubName = settings.HUB_NAME ?? settings.IOTHUB_HOST_NAME?.split('.')[0] ?? 'localhost';
+  const deviceAuthenticator = new DeviceAuthenticator(credentials, policies, [hostName], () =>
+    certificates.verified(),
+  );
   const deps: RegistryDeps = {
     store: registryStore,
     clock,
     logger,
-    hubName: settings.HUB_NAME ?? settings.IOTHUB_HOST_NAME?.split('.')[0] ?? 'localhost',
+    hubName,
     maxModulesPerDevice: settings.MAX_MODULES_PER_DEVICE,
     observer: credentials,
   };
@@ -343,7 +351,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       hostNames: [hostName],
       liveness,
       deviceIngress: new DeviceMessageIngress(
-        new DeviceAuthenticator(credentials, policies, [hostName], () => certificates.verified()),
+        deviceAuthenticator,
         transport.telemetry,
         new RateLimiter(settings.DEVICE_MESSAGES_PER_SECOND, settings.DEVICE_MESSAGE_BURST),
         clock,
@@ -367,6 +375,8 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     },
     catalogTable,
     credentials,
+    deviceAuthenticator,
+    hubName,
     identities: container,
     registryStore,
     cosmos,

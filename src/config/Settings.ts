@@ -166,6 +166,21 @@ export const settingsSchema = z.object({
   JOBS_VISIBILITY_SECONDS: count(30),
   /** How long one query request may take in Cosmos DB, all its pages included; then 503. */
   QUERY_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(10),
+  /** The MQTT device endpoint (its own process): MQTT over TLS, and over WebSockets over TLS. */
+  MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(8883),
+  MQTT_WS_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
+  /** Its server certificate and key (PEM files); locally DATA_DIR/tls's, as the HTTPS host's. */
+  MQTT_TLS_CERT_FILE: optional,
+  MQTT_TLS_KEY_FILE: optional,
+  /** Names the endpoint instance in session records: stable across its restarts (default: host name). */
+  MQTT_INSTANCE_ID: optional,
+  /** The endpoint's consumer group on the lifecycle hub (it re-checks sessions its events name). */
+  MQTT_CONSUMER_GROUP: z.string().default('mqtt'),
+  /** Each session's credentials and ownership are checked again this often, at most... */
+  MQTT_SESSION_CHECK_SECONDS: z.coerce.number().positive().max(3600).default(3),
+  /** ...and at most this many sessions per second (reads of the registry are bounded). */
+  MQTT_SESSION_CHECKS_PER_SECOND: count(500),
+  MQTT_MAX_CONNECTIONS: count(50_000),
   // Local host only.
   PORT: z.coerce.number().int().min(0).max(65535).default(7071),
   HTTPS_PORT: z.coerce.number().int().min(0).max(65535).default(7443),

@@ -20,6 +20,9 @@ async function main(): Promise<void> {
   log(`Dashboard        : ${stack.httpUrl}/ui/   (sign in with the service connection string)`);
   log(`Device endpoint  : ${stack.httpsUrl}/devices/{id}/messages/events`);
   log(
+    `MQTT endpoint    : mqtts://localhost:${stack.mqttPort}, wss://localhost:${stack.mqttWsPort}/$iothub/websocket   (its own process)`,
+  );
+  log(
     `Event Hubs       : hubs '${settings.LIVENESS_EVENTHUB_NAME}' and '${settings.ALERTS_EVENTHUB_NAME}'${settings.EVENTHUB_CONNECTION ? '' : `   (embedded stand-in, data in ${settings.DATA_DIR}/eventhubs)`}`,
   );
   if (!settings.EVENTHUB_CONNECTION) log(`Consumer groups  : ${consumerGroupsLine(settings)}`);

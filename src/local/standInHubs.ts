@@ -6,6 +6,7 @@ type HubChoices = Pick<
   | 'LIVENESS_EVENTHUB_NAME'
   | 'ALERTS_EVENTHUB_NAME'
   | 'CATALOG_CONSUMER_GROUP'
+  | 'MQTT_CONSUMER_GROUP'
   | 'EVENTHUB_CONSUMER_GROUPS'
   | 'EVENTHUB_PARTITIONS'
 >;
@@ -25,7 +26,8 @@ export function standInHubs(
     {
       name: settings.LIVENESS_EVENTHUB_NAME,
       partitions,
-      consumerGroups: [settings.CATALOG_CONSUMER_GROUP, ...own],
+      // The MQTT endpoint reads identity events on a group of its own.
+      consumerGroups: [settings.CATALOG_CONSUMER_GROUP, settings.MQTT_CONSUMER_GROUP, ...own],
     },
     { name: settings.ALERTS_EVENTHUB_NAME, partitions, consumerGroups: [...own] },
   ];
@@ -34,7 +36,7 @@ export function standInHubs(
 /** The start-up line that names the consumer groups, whose they are, and how to add one. */
 export function consumerGroupsLine(settings: HubChoices): string {
   const own = settings.EVENTHUB_CONSUMER_GROUPS;
-  const service = `'$Default' and '${settings.CATALOG_CONSUMER_GROUP}' (this service's triggers)`;
+  const service = `'$Default', '${settings.CATALOG_CONSUMER_GROUP}' and '${settings.MQTT_CONSUMER_GROUP}' (this service's)`;
   return own.length === 0
     ? `${service}; add your own with EVENTHUB_CONSUMER_GROUPS`
     : `${service}; yours, on every hub: ${own.map((g) => `'${g}'`).join(', ')}`;

@@ -38,6 +38,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { eventHubTriggers, type EventHubTriggers } from './eventHubTriggers';
 import { hubHostName } from '../config/hubHostName';
 import { standInHubs } from './standInHubs';
+import { startMqttProcess, type MqttProcess } from './startMqttProcess';
 
 /** The key name of the embedded Event Hubs stand-in, as on a namespace. */
 const EVENTHUBS_KEY_NAME = 'RootManageSharedAccessKey';
@@ -46,6 +47,9 @@ export interface LocalStack {
   httpUrl: string;
   httpsUrl: string;
   httpsPort: number;
+  /** The MQTT device endpoint (its own process): MQTT over TLS, and over WebSockets. */
+  mqttPort: number;
+  mqttWsPort: number;
   /** PEM of the self-signed certificate, for clients that must trust it. */
   certificate: string;
   serviceConnectionString: string;
@@ -63,6 +67,8 @@ export interface LocalStack {
     cosmos?: SupervisedStandIn<CosmosStandIn>;
     azurite?: SupervisedStandIn<AzuriteInstance>;
     eventHubs?: SupervisedStandIn<EventHubsStandIn>;
+    /** Not a stand-in but a product part; supervised the same way. */
+    mqtt?: SupervisedStandIn<MqttProcess>;
   };
   /** Stops everything, each step within its deadline: within 10 s in all. */
   stop(): Promise<void>;
@@ -123,7 +129,7 @@ export async function startLocalStack({
   // Last started, first stopped; the stand-ins last, together, once nothing uses them.
   const stop = () =>
     (stopping ??= (async () => {
-      for (const s of supervised()) s?.release();
+      for (const s of [...supervised(), standIns.mqtt]) s?.release();
       for (const { what, stop: step } of stops.reverse())
         await withinDeadline(what, step, STOP_STEP_MS, logger);
       stops.length = 0;
@@ -132,7 +138,7 @@ export async function startLocalStack({
       );
     })());
   const kill = () => {
-    for (const s of supervised()) {
+    for (const s of [...supervised(), standIns.mqtt]) {
       s?.release();
       void s?.kill();
     }
@@ -317,8 +323,44 @@ export async function startLocalStack({
     httpsPort = await listen(https, settings.HTTPS_PORT, settings.HOST, 'The HTTPS host');
     stops.push({ what: 'the HTTPS host', stop: () => close(https) });
 
+    // The MQTT endpoint: a process of its own (Functions cannot hold sockets), on the stack's
+    // stores, serving the HTTPS host's certificate; stopped first, so it records its sessions' ends.
+    const mqttSettings: Settings = {
+      ...settings,
+      COSMOS_ENDPOINT: cosmosEndpoint,
+      COSMOS_KEY: cosmosKey,
+      STORAGE_CONNECTION_STRING: storage,
+      EVENTHUB_CONNECTION: eventHubs,
+    };
+    const startMqtt = (ports?: { port: number; wsPort: number }) =>
+      startMqttProcess(
+        ports
+          ? { ...mqttSettings, MQTT_PORT: ports.port, MQTT_WS_PORT: ports.wsPort }
+          : mqttSettings,
+        policies,
+        (line) => logger.info(line),
+      ).catch((error: Error) => {
+        throw /EADDRINUSE/.test(error.message)
+          ? new Error(
+              `The MQTT endpoint's port ${settings.MQTT_PORT} or ${settings.MQTT_WS_PORT} is in use: set MQTT_PORT and MQTT_WS_PORT to free ports (0 for any)`,
+            )
+          : error;
+      });
+    const mqtt = await startMqtt();
+    const mqttSupervised = superviseStandIn(
+      'The MQTT endpoint',
+      mqtt,
+      () => startMqtt(mqtt),
+      logger,
+      supervise,
+    );
+    standIns.mqtt = mqttSupervised;
+    stops.push({ what: 'the MQTT endpoint', stop: () => mqttSupervised.stop() });
+
     const hostName = hubHostName(settings);
     return {
+      mqttPort: mqtt.port,
+      mqttWsPort: mqtt.wsPort,
       httpUrl: `http://localhost:${httpPort}`,
       httpsUrl: `https://localhost:${httpsPort}`,
       httpsPort,

@@ -12,6 +12,7 @@ import { routes } from '../../src/http/routes';
 import { close, listen } from '../../src/local/listen';
 import { LocalFunctionHost } from '../../src/local/LocalFunctionHost';
 import { silentLogger } from '../../src/ports/Logger';
+import { systemClock } from '../../src/ports/Clock';
 import { consoleLogger } from '../../src/local/consoleLogger';
 import type { LocalQueueTrigger } from '../../src/local/LocalQueueTrigger';
 import { jobTrigger as startJobTrigger } from '../../src/local/jobTrigger';
@@ -60,6 +61,8 @@ export async function startTestRuntime(
     decorate?: RegistryEnvironment['decorate'];
     /** Where the controlled clock starts (default 2026-01-01T00:00:00Z). */
     clockStart?: string;
+    /** The system's clock instead (the MQTT tests: the SDK's tokens and keep-alives are real-time). */
+    systemClock?: boolean;
   } = {},
 ): Promise<TestRuntime> {
   const stack = inject('stack');
@@ -92,11 +95,11 @@ export async function startTestRuntime(
   };
   const eventHubs = await startEventHubsStandIn({
     // The hubs npm start makes (with EVENTHUB_CONSUMER_GROUPS), on two partitions each, plus
-    // `tests`: a group for a test's own consumer, beside the triggers' groups.
+    // groups for a test's own consumers (`tests`, `observer`), beside the service's.
     hubs: standInHubs(
       parseSettings({
         ...effective,
-        EVENTHUB_CONSUMER_GROUPS: [effective.EVENTHUB_CONSUMER_GROUPS, 'tests']
+        EVENTHUB_CONSUMER_GROUPS: [effective.EVENTHUB_CONSUMER_GROUPS, 'tests', 'observer']
           .filter(Boolean)
           .join(','),
       }),
@@ -115,7 +118,7 @@ export async function startTestRuntime(
     settings: parsed,
     policies: new Map(stack.policies.map((p) => [p.keyName, p])),
     logger,
-    clock,
+    clock: options.systemClock ? systemClock : clock,
     ...(options.decorate ? { decorate: options.decorate } : {}),
   });
   const consumers = eventHubTriggers(runtime, parsed, logger, { maxWaitTimeInSeconds: 0.2 });

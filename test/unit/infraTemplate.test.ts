@@ -34,6 +34,8 @@ const ALTERNATIVES = [
   'EVENTHUB_CONNECTION',
   // Set by App Service itself on every app: the default host name tokens are issued for.
   'WEBSITE_HOSTNAME',
+  // The MQTT endpoint's instance name: by default the container's host name (its replica).
+  'MQTT_INSTANCE_ID',
 ];
 /** Read by the Functions host and the platform, not by the code. */
 const PLATFORM =

@@ -1,0 +1,74 @@
+import {
+  latestEventPosition,
+  type EventHubConsumerClient,
+  type ReceivedEventData,
+  type Subscription,
+} from '@azure/event-hubs';
+import type { IdentityEvent, IdentityEventFeed } from '../../ports/IdentityEventFeed';
+import type { Logger } from '../../ports/Logger';
+
+const text = (v: unknown): string | undefined =>
+  typeof v === 'string' && v !== '' ? v : undefined;
+
+/**
+ * The lifecycle and connection state events of the hub the relay publishes to, read from the
+ * latest position on a consumer group of the MQTT endpoint's own (every instance reads every
+ * partition: each needs every event). Telemetry on the same hub is skipped.
+ */
+export class EventHubIdentityEventFeed implements IdentityEventFeed {
+  private subscription: Subscription | undefined;
+
+  constructor(
+    private readonly consumer: EventHubConsumerClient,
+    private readonly logger: Logger,
+  ) {}
+
+  start(onEvent: (event: IdentityEvent) => void): void {
+    this.subscription = this.consumer.subscribe(
+      {
+        processEvents: (events) => {
+          for (const e of events) {
+            const parsed = identityEventOf(e);
+            if (parsed) onEvent(parsed);
+          }
+          return Promise.resolve();
+        },
+        processError: (error) => {
+          this.logger.warn(`MQTT: reading identity events failed (retrying): ${error.message}`);
+          return Promise.resolve();
+        },
+      },
+      { startPosition: latestEventPosition, maxWaitTimeInSeconds: 1, maxBatchSize: 500 },
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.subscription?.close();
+    await this.consumer.close();
+  }
+}
+
+/** Our publishers put system properties among the properties; IoT Hub routes them as annotations. */
+function identityEventOf(e: ReceivedEventData): IdentityEvent | null {
+  const props = e.properties ?? {};
+  const system = e.systemProperties ?? {};
+  const source = text(system['iothub-message-source']) ?? text(props['iothub-message-source']);
+  const kind =
+    source === 'deviceLifecycleEvents'
+      ? 'lifecycle'
+      : source === 'deviceConnectionStateEvents'
+        ? 'connectionState'
+        : null;
+  if (!kind) return null;
+  const deviceId =
+    text(props.deviceId) ??
+    text(system['iothub-connection-device-id']) ??
+    text(props['iothub-connection-device-id']);
+  if (!deviceId) return null;
+  const moduleId =
+    text(props.moduleId) ??
+    text(system['iothub-connection-module-id']) ??
+    text(props['iothub-connection-module-id']) ??
+    null;
+  return { kind, ref: { deviceId, moduleId } };
+}

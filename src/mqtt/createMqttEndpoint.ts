@@ -1,0 +1,115 @@
+import { hostname } from 'node:os';
+import { CosmosSessionStore } from '../adapters/cosmos/CosmosSessionStore';
+import { EventHubIdentityEventFeed } from '../adapters/eventhubs/EventHubIdentityEventFeed';
+import { ConnectionStates } from '../application/connection/ConnectionStates';
+import { LiveSessions } from '../application/connection/LiveSessions';
+import { consumerClient } from '../composition/clientsFor';
+import type { RegistryRuntime } from '../composition/createRegistryServices';
+import { guardDependency } from '../composition/guardDependency';
+import { resolveConnections } from '../composition/resolveConnections';
+import type { Settings } from '../config/Settings';
+import type { IdentityEventFeed } from '../ports/IdentityEventFeed';
+import type { Logger } from '../ports/Logger';
+import { MqttEndpoint } from './MqttEndpoint';
+
+export interface RunningMqttEndpoint {
+  port: number;
+  wsPort: number | null;
+  instanceId: string;
+  /** Sessions the store showed open through this instance at start (left by a crash), now closed. */
+  orphansClosed: number;
+  sessions: LiveSessions;
+  endpoint: MqttEndpoint;
+  /** Stops listening, closes every session and records their ends (within `ms`). */
+  stop(ms?: number): Promise<void>;
+}
+
+export interface MqttEndpointOptions {
+  tls: { key: string; cert: string };
+  /** Default: the settings' MQTT_PORT / MQTT_WS_PORT on HOST. */
+  host?: string;
+  /** Without: no feed of identity events (tests, benchmarks), periodic checks only. */
+  events?: 'eventHubs' | 'none';
+}
+
+/**
+ * The MQTT device endpoint's capability over a registry runtime (the same composition root the
+ * Functions host uses): its session store and connection states in the identity container, its
+ * consumer of identity events, and the endpoint. Sessions a crash left open are closed first.
+ */
+export async function createMqttEndpoint(
+  runtime: RegistryRuntime,
+  settings: Settings,
+  logger: Logger,
+  options: MqttEndpointOptions,
+): Promise<RunningMqttEndpoint> {
+  const { services } = runtime;
+  const instanceId = settings.MQTT_INSTANCE_ID ?? hostname();
+  const states = new ConnectionStates({
+    sessions: guardDependency(
+      new CosmosSessionStore(runtime.identities),
+      'cosmos',
+      services.dependencies,
+    ),
+    registry: runtime.registryStore,
+    clock: services.clock,
+    hubName: runtime.hubName,
+    owner: instanceId,
+  });
+  const orphansClosed = await states.closeOrphans();
+  if (orphansClosed > 0)
+    logger.info(`MQTT: closed ${orphansClosed} session(s) left open by this instance's last run`);
+  const sessions = new LiveSessions(
+    runtime.deviceAuthenticator,
+    states,
+    runtime.credentials,
+    services.clock,
+    logger,
+    {
+      checkIntervalMs: settings.MQTT_SESSION_CHECK_SECONDS * 1000,
+      checksPerSecond: settings.MQTT_SESSION_CHECKS_PER_SECOND,
+    },
+  );
+  let feed: IdentityEventFeed | null = null;
+  const hubs = resolveConnections(settings).eventHubs;
+  if (options.events !== 'none' && hubs) {
+    feed = new EventHubIdentityEventFeed(
+      consumerClient(hubs, settings.MQTT_CONSUMER_GROUP, settings.LIVENESS_EVENTHUB_NAME),
+      logger,
+    );
+    feed.start((event) =>
+      event.kind === 'lifecycle'
+        ? sessions.identityChanged(event.ref.deviceId, event.ref.moduleId)
+        : sessions.sessionChanged(event.ref),
+    );
+  }
+  const endpoint = new MqttEndpoint({
+    authenticator: runtime.deviceAuthenticator,
+    ingress: services.deviceIngress,
+    sessions,
+    hostNames: services.hostNames,
+    clock: services.clock,
+    logger,
+  });
+  await endpoint.listen({
+    ...options.tls,
+    host: options.host ?? settings.HOST,
+    port: settings.MQTT_PORT,
+    wsPort: settings.MQTT_WS_PORT,
+    maxConnections: settings.MQTT_MAX_CONNECTIONS,
+  });
+  sessions.start();
+  return {
+    port: endpoint.port,
+    wsPort: endpoint.wsPort,
+    instanceId,
+    orphansClosed,
+    sessions,
+    endpoint,
+    stop: async (ms = 5_000) => {
+      await endpoint.close();
+      await sessions.stop(ms);
+      await feed?.close().catch(() => undefined);
+    },
+  };
+}
