@@ -201,13 +201,17 @@ const checkedSettings = settingsSchema.superRefine((settings, ctx) => {
         message: `${reason}, so jobs may never use it: name a container of its own for jobs (such as registry-jobs)`,
       });
   }
-  const held = ['$default', settings.CATALOG_CONSUMER_GROUP.toLowerCase()];
+  const held = [
+    '$default',
+    settings.CATALOG_CONSUMER_GROUP.toLowerCase(),
+    settings.MQTT_CONSUMER_GROUP.toLowerCase(),
+  ];
   for (const group of settings.EVENTHUB_CONSUMER_GROUPS)
     if (held.includes(group.toLowerCase()))
       ctx.addIssue({
         code: 'custom',
         path: ['EVENTHUB_CONSUMER_GROUPS'],
-        message: `'${group}' is held by this service's own trigger: name a consumer group of your own`,
+        message: `'${group}' is held by this service's own readers: name a consumer group of your own`,
       });
 });
 

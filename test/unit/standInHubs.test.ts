@@ -6,11 +6,11 @@ describe('consumer groups of the user’s own on the embedded Event Hubs', () =>
   it('adds EVENTHUB_CONSUMER_GROUPS to every hub, beside the ones the triggers hold', () => {
     const settings = parseSettings({ EVENTHUB_CONSUMER_GROUPS: ' mine, audit.v2 ,' });
     expect(standInHubs(settings)).toEqual([
-      { name: 'telemetry', partitions: 4, consumerGroups: ['catalog', 'mine', 'audit.v2'] },
+      { name: 'telemetry', partitions: 4, consumerGroups: ['catalog', 'mqtt', 'mine', 'audit.v2'] },
       { name: 'alerts', partitions: 4, consumerGroups: ['mine', 'audit.v2'] },
     ]);
     expect(consumerGroupsLine(settings)).toBe(
-      "'$Default' and 'catalog' (this service's triggers); yours, on every hub: 'mine', 'audit.v2'",
+      "'$Default', 'catalog' and 'mqtt' (this service's); yours, on every hub: 'mine', 'audit.v2'",
     );
     expect(consumerGroupsLine(parseSettings({}))).toContain(
       'add your own with EVENTHUB_CONSUMER_GROUPS',
@@ -18,7 +18,7 @@ describe('consumer groups of the user’s own on the embedded Event Hubs', () =>
   });
 
   it('refuses a group the service holds, or a name Event Hubs would refuse, naming the setting', () => {
-    for (const value of ['$Default', 'Catalog', 'mine,-bad', 'x'.repeat(51)])
+    for (const value of ['$Default', 'Catalog', 'MQTT', 'mine,-bad', 'x'.repeat(51)])
       expect(() => parseSettings({ EVENTHUB_CONSUMER_GROUPS: value })).toThrow(
         /EVENTHUB_CONSUMER_GROUPS/,
       );
