@@ -3,7 +3,7 @@
  * side by side with the same store operations made directly with @azure/cosmos.
  *
  * - One Cosmos stand-in (its own process), shared by both paths.
- * - The local host as a separate process, exactly as `npm start` runs it (dist/src/local/main.js).
+ * - The local host as a separate process, exactly as `npm start` runs it (dist/local/main.js).
  * - API path: global fetch (undici, keep-alive) with a SAS token of iothubowner.
  * - Direct path: CosmosClient on a separate container of the same database, partitioned by
  *   /deviceId, on documents of the shape the registry stores.
@@ -560,7 +560,7 @@ async function main(): Promise<number> {
     stops.push(() => cosmos.stop());
     cosmosPid = (await childPids())[0];
 
-    console.log('Starting the registry host (node dist/src/local/main.js)...');
+    console.log('Starting the registry host (node dist/local/main.js)...');
     hostHandle = await startBenchHost(cosmos, dataDir, verbose);
     const host = hostHandle;
     stops.push(() => host.stop());

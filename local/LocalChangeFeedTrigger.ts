@@ -2,7 +2,7 @@ import { ChangeFeedStartFrom, type Container } from '@azure/cosmos';
 import { InvocationContext } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Logger } from '../ports/Logger';
+import type { Logger } from '../src/ports/Logger';
 
 type ChangeFeedHandler = (documents: unknown[], context: InvocationContext) => Promise<void>;
 

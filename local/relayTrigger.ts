@@ -1,11 +1,11 @@
-import type { RegistryRuntime } from '../composition/createRegistryServices';
-import { ensureCosmosContainer } from '../adapters/cosmos/ensureCosmosContainer';
-import type { Settings } from '../config/Settings';
+import type { RegistryRuntime } from '../src/composition/createRegistryServices';
+import { ensureCosmosContainer } from '../src/adapters/cosmos/ensureCosmosContainer';
+import type { Settings } from '../src/config/Settings';
 import {
   LIFECYCLE_RELAY_TRIGGER_NAME,
   lifecycleRelayHandler,
-} from '../lifecycle/lifecycleRelayTrigger';
-import type { Logger } from '../ports/Logger';
+} from '../src/lifecycle/lifecycleRelayTrigger';
+import type { Logger } from '../src/ports/Logger';
 import { LocalChangeFeedTrigger } from './LocalChangeFeedTrigger';
 
 /**

@@ -10,8 +10,8 @@ import { InvocationContext } from '@azure/functions';
 import type { ContainerClient } from '@azure/storage-blob';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { camelKeys } from '../liveness/hostTriggerMetadata';
-import type { Logger } from '../ports/Logger';
+import { camelKeys } from '../src/liveness/hostTriggerMetadata';
+import type { Logger } from '../src/ports/Logger';
 import { portlessCheckpointStore } from './portlessCheckpointStore';
 
 type EventHubHandler = (messages: unknown[], context: InvocationContext) => Promise<unknown>;
