@@ -35,6 +35,8 @@ app.eventHub(liveness.ingest.name, {
   retry: untilDone,
   handler: liveness.ingest.handler,
 });
+// IoT Hub's Event Grid events (either schema); the runtime answers the subscription handshake.
+app.eventGrid(liveness.eventGrid.name, { handler: liveness.eventGrid.handler });
 app.timer(liveness.sweep.name, {
   schedule: '%LIVENESS_SWEEP_SCHEDULE%',
   handler: liveness.sweep.handler,

@@ -30,6 +30,9 @@ async function main(): Promise<void> {
     `Liveness         : sweep on '${settings.LIVENESS_SWEEP_SCHEDULE}', events from Event Hub '${settings.LIVENESS_EVENTHUB_NAME}'`,
   );
   log(
+    `Event Grid       : ${stack.httpUrl}/runtime/webhooks/eventgrid?functionName=livenessEventGrid&code=${stack.eventGridKey}`,
+  );
+  log(
     `Jobs             : queue '${settings.JOBS_QUEUE_NAME}', up to ${settings.JOBS_MAX_CONCURRENT} at once`,
   );
   log(`Service connection string: ${stack.serviceConnectionString}`);
