@@ -6,6 +6,7 @@ import {
 } from '../../src/domain/liveness/LivenessRecord';
 import {
   refKey,
+  type AlertFilter,
   type DueEntry,
   type IdentityRef,
   type LivenessStore,
@@ -115,16 +116,27 @@ export class InMemoryLivenessStore implements LivenessStore {
     return Promise.resolve(due);
   }
 
-  listByState(state: LivenessState | undefined, pageSize: number): Promise<Page<LivenessRecord>> {
-    const items = [...this.entries.values()]
+  listByState(
+    state: LivenessState | undefined,
+    pageSize: number,
+    continuationToken?: string,
+  ): Promise<Page<LivenessRecord>> {
+    const all = [...this.entries.values()]
       .map((e) => e.record)
-      .filter((r) => r.deletedAt === null && (state === undefined || r.state === state))
-      .slice(0, pageSize);
-    return Promise.resolve({ items, continuationToken: undefined });
+      .filter((r) => r.deletedAt === null && (state === undefined || r.state === state));
+    return Promise.resolve(pageOf(all, pageSize, continuationToken));
   }
 
-  listAlerts(pageSize: number): Promise<Page<StoredAlert>> {
-    return Promise.resolve({ items: this.alerts.slice(0, pageSize), continuationToken: undefined });
+  listAlerts(
+    pageSize: number,
+    continuationToken?: string,
+    filter: AlertFilter = {},
+  ): Promise<Page<StoredAlert>> {
+    let all = this.alerts.filter(
+      (a) => filter.deviceId === undefined || a.deviceId === filter.deviceId,
+    );
+    if (filter.newestFirst) all = [...all].reverse();
+    return Promise.resolve(pageOf(all, pageSize, continuationToken));
   }
 
   listPendingAlerts(limit: number): Promise<LivenessAlert[]> {
@@ -174,6 +186,16 @@ export class InMemoryLivenessStore implements LivenessStore {
       this.deadlines.splice(lowerBound(this.deadlines, deadline), 1);
     }
   }
+}
+
+/** A page from an offset; the token is the offset of the next page. */
+function pageOf<T>(all: readonly T[], pageSize: number, continuationToken?: string): Page<T> {
+  const start = continuationToken === undefined ? 0 : Number(continuationToken);
+  const next = start + pageSize;
+  return {
+    items: all.slice(start, next),
+    continuationToken: next < all.length ? String(next) : undefined,
+  };
 }
 
 function lowerBound(sorted: readonly string[], value: string): number {
