@@ -36,7 +36,8 @@ export default tseslint.config(
   },
   {
     files: [
-      'src/local/**',
+      'local/**',
+      'src/adapters/logging/consoleLogger.ts',
       'standins/**',
       'bench/**',
       'src/composition/servicesFromEnvironment.ts',

@@ -17,10 +17,10 @@ import {
 import { parseSettings } from '../src/config/Settings';
 import { sign } from '../src/domain/auth/signatureMatches';
 import { routes } from '../src/http/routes';
-import { close, listen } from '../src/local/listen';
-import { LocalFunctionHost } from '../src/local/LocalFunctionHost';
-import { eventHubTriggers } from '../src/local/eventHubTriggers';
-import { startAzurite } from '../src/local/startAzurite';
+import { close, listen } from '../local/listen';
+import { LocalFunctionHost } from '../local/LocalFunctionHost';
+import { eventHubTriggers } from '../local/eventHubTriggers';
+import { startAzurite } from '../local/startAzurite';
 import { startCosmosStandIn } from '../standins/cosmos/startCosmosStandIn';
 import { startBenchEventHubs } from './support/startBenchEventHubs';
 import { silentLogger } from '../src/ports/Logger';
@@ -28,7 +28,7 @@ import { systemClock } from '../src/ports/Clock';
 import { channelTransport, InProcessEventChannel } from './support/InProcessEventChannel';
 import { benchPolicies } from './support/benchPolicies';
 import { waitFor } from './support/waitFor';
-import { loadOrCreateCertificate } from '../src/local/loadOrCreateCertificate';
+import { loadOrCreateCertificate } from '../local/loadOrCreateCertificate';
 import type { LoadJob, LoadResult } from './support/deviceLoad';
 import { runChild, startChildServer } from './support/runChild';
 

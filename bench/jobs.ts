@@ -28,11 +28,11 @@ import {
 import { parseSettings } from '../src/config/Settings';
 import type { SharedAccessPolicy } from '../src/domain/auth/SharedAccessPolicy';
 import { isTerminal, type JobRequest } from '../src/domain/jobs/RegistryJob';
-import { startAzurite } from '../src/local/startAzurite';
+import { startAzurite } from '../local/startAzurite';
 import { startCosmosStandIn } from '../standins/cosmos/startCosmosStandIn';
 import { silentLogger } from '../src/ports/Logger';
-import { eventHubTriggers } from '../src/local/eventHubTriggers';
-import { relayTrigger } from '../src/local/relayTrigger';
+import { eventHubTriggers } from '../local/eventHubTriggers';
+import { relayTrigger } from '../local/relayTrigger';
 import { startBenchEventHubs } from './support/startBenchEventHubs';
 import { waitFor } from './support/waitFor';
 

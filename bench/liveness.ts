@@ -19,14 +19,14 @@ import {
 } from '../src/domain/liveness/LivenessRecord';
 import { livenessEventHubHandler } from '../src/liveness/livenessTriggerHandlers';
 import type { LivenessServices } from '../src/liveness/LivenessServices';
-import { startAzurite } from '../src/local/startAzurite';
+import { startAzurite } from '../local/startAzurite';
 import { noAlertPublisher } from '../src/ports/AlertPublisher';
 import { noMetrics } from '../src/ports/Metrics';
 import { silentLogger } from '../src/ports/Logger';
 import type { LivenessStore, LivenessWrite } from '../src/ports/LivenessStore';
 import { EventHubProducerClient } from '@azure/event-hubs';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { LocalEventHubTrigger } from '../src/local/LocalEventHubTrigger';
+import { LocalEventHubTrigger } from '../local/LocalEventHubTrigger';
 import { startBenchEventHubs } from './support/startBenchEventHubs';
 import { waitFor } from './support/waitFor';
 import { InMemoryLivenessStore } from '../test/fakes/InMemoryLivenessStore';

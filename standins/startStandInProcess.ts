@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { forwardLines, killAndWait, waitForExit } from '../src/local/childProcesses';
+import { forwardLines, killAndWait, waitForExit } from './childProcesses';
 
 const STARTUP_DEADLINE_MS = 30_000;
 const STOP_GRACE_MS = 4_000;

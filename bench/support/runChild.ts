@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { forwardLines } from '../../src/local/childProcesses';
+import { forwardLines } from '../../standins/childProcesses';
 
 /** Runs bench/support/<name>.js (from the build) with `input` as JSON on stdin; resolves its last stdout line, parsed. */
 export function runChild<T>(name: string, input: unknown): Promise<T> {

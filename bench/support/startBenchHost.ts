@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { settingsSchema } from '../../src/config/Settings';
-import { forwardLines } from '../../src/local/childProcesses';
+import { forwardLines } from '../../standins/childProcesses';
 import type { CosmosStandIn } from '../../standins/cosmos/startCosmosStandIn';
 
 const HOST_START_DEADLINE_MS = 60_000;
@@ -15,13 +15,13 @@ export interface Host {
   stop(): Promise<void>;
 }
 
-/** `node dist/src/local/main.js` with settings from the environment only (cwd = DATA_DIR). */
+/** `node dist/local/main.js` with settings from the environment only (cwd = DATA_DIR). */
 export async function startBenchHost(
   cosmos: CosmosStandIn,
   dataDir: string,
   verbose = false,
 ): Promise<Host> {
-  const mainJs = path.join(__dirname, '../../src/local/main.js');
+  const mainJs = path.join(__dirname, '../../local/main.js');
   // The host reads every setting from the environment: drop any the caller's shell has set.
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(settingsSchema.shape)) delete env[name];

@@ -19,6 +19,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   JobQuotaExceeded: 403,
   DeviceNotFound: 404,
   ModuleNotFound: 404,
+  // A direct method's device has no session that takes methods (404103).
+  DeviceNotOnline: 404,
   JobNotFound: 404,
   NotFound: 404,
   MethodNotAllowed: 405,
@@ -31,4 +33,6 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   ThrottlingException: 429,
   ServerError: 500,
   ServiceUnavailable: 503,
+  // A direct method's device did not answer in time (504101).
+  GatewayTimeout: 504,
 };

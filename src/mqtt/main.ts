@@ -4,7 +4,7 @@ import { jsonLogger } from '../adapters/logging/jsonLogger';
 import { parsePolicies } from '../adapters/policies/parsePolicies';
 import { createRegistryServices } from '../composition/createRegistryServices';
 import { parseSettings } from '../config/Settings';
-import { consoleLogger } from '../local/consoleLogger';
+import { consoleLogger } from '../adapters/logging/consoleLogger';
 import { createMqttEndpoint } from './createMqttEndpoint';
 
 /** A clean stop records every session's end; past this it exits anyway (npm start allows 10 s). */

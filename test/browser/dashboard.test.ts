@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forwardLines, waitForExit } from '../../src/local/childProcesses';
+import { forwardLines, waitForExit } from '../../standins/childProcesses';
 import { ROOT } from '../support/compiledBuild';
 import { startServiceProcess, type ServiceProcess } from '../support/serviceProcess';
 
@@ -88,7 +88,7 @@ describe('the dashboard, in Chromium, against npm start', () => {
     simulator = spawn(
       process.execPath,
       [
-        join(ROOT, 'dist', 'src', 'local', 'simulateFleet.js'),
+        join(ROOT, 'dist', 'local', 'simulateFleet.js'),
         ...['--devices', '3', '--interval', '2', '--silent', '1', '--after', '4', '--prefix', 'ui'],
       ],
       { cwd: tmpdir(), env: { ...process.env, DATA_DIR: dataDir, HTTPS_PORT: httpsPort } },

@@ -515,7 +515,7 @@ describe('the iot-registry CLI, run as a binary against the embedded stack', () 
 
   it('`npm run sas` names the policies file it looked for, and its tokens work', async () => {
     const empty = await dataDir();
-    const none = await runScript('src/local/sasTokenCli.js', [], { DATA_DIR: empty });
+    const none = await runScript('local/sasTokenCli.js', [], { DATA_DIR: empty });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(
       new RegExp(
@@ -524,14 +524,14 @@ describe('the iot-registry CLI, run as a binary against the embedded stack', () 
     );
 
     const dir = await dataDir({ 'policies.json': JSON.stringify(inject('stack').policies) });
-    const made = await runScript('src/local/sasTokenCli.js', ['registryRead', '--ttl', '600'], {
+    const made = await runScript('local/sasTokenCli.js', ['registryRead', '--ttl', '600'], {
       DATA_DIR: dir,
     });
     expect(made.code, made.stderr).toBe(0);
     const listed = await api('GET', '/devices', { auth: made.stdout.trim() });
     expect(listed.status).toBe(200);
 
-    const help = await runScript('src/local/sasTokenCli.js', ['--help']);
+    const help = await runScript('local/sasTokenCli.js', ['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Prints an Authorization header value/);
   });

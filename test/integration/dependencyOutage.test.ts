@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSettings } from '../../src/config/Settings';
 import { sign } from '../../src/domain/auth/signatureMatches';
 import { silentLogger, type Logger } from '../../src/ports/Logger';
-import { startLocalStack, type LocalStack } from '../../src/local/startLocalStack';
+import { startLocalStack, type LocalStack } from '../../local/startLocalStack';
 import { eventually } from '../support/blobContainers';
 
 interface Reply {

@@ -6,7 +6,7 @@ import { CosmosClient } from '@azure/cosmos';
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type AzuriteInstance } from '../../src/local/startAzurite';
+import { startAzurite, type AzuriteInstance } from '../../local/startAzurite';
 import { startCosmosStandIn, type CosmosStandIn } from '../../standins/cosmos/startCosmosStandIn';
 
 const TIMEOUT_MS = 60_000;

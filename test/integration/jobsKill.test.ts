@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitForExit } from '../../src/local/childProcesses';
+import { waitForExit } from '../../standins/childProcesses';
 import { api } from '../support/registryApi';
 import { eventually, testContainer } from '../support/blobContainers';
 import { startTestRuntime, type TestRuntime } from '../support/testRuntime';
@@ -42,7 +42,7 @@ describe('a job worker process killed with SIGKILL mid-job', () => {
     });
     const jobId = created.json.jobId as string;
 
-    const worker = spawn(process.execPath, [join(build.dir, 'src', 'local', 'jobWorkerMain.js')], {
+    const worker = spawn(process.execPath, [join(build.dir, 'local', 'jobWorkerMain.js')], {
       cwd: ROOT,
       env: { ...process.env, ...api1.settings },
       stdio: 'ignore',

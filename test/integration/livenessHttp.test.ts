@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalTimer } from '../../src/local/LocalTimer';
+import { LocalTimer } from '../../local/LocalTimer';
 import { silentLogger } from '../../src/ports/Logger';
 import { api } from '../support/registryApi';
 import { startTestRuntime, type TestRuntime } from '../support/testRuntime';

@@ -3,7 +3,7 @@ import type { InvocationContext } from '@azure/functions';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { LocalEventHubTrigger } from '../../src/local/LocalEventHubTrigger';
+import { LocalEventHubTrigger } from '../../local/LocalEventHubTrigger';
 import { silentLogger } from '../../src/ports/Logger';
 import {
   startEventHubsStandIn,

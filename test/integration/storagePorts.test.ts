@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSettings } from '../../src/config/Settings';
-import { startLocalStack } from '../../src/local/startLocalStack';
+import { startLocalStack } from '../../local/startLocalStack';
 import { silentLogger } from '../../src/ports/Logger';
 
 /** Free loopback ports, found by listening on 0 (the listeners are closed again). */

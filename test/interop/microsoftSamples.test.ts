@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forwardLines, waitForExit } from '../../src/local/childProcesses';
+import { forwardLines, waitForExit } from '../../standins/childProcesses';
 import { eventually } from '../support/blobContainers';
 import { compiledBuild, ROOT } from '../support/compiledBuild';
 import { FREE_PORTS } from '../support/freePorts';
@@ -38,7 +38,7 @@ describe("Microsoft's samples, unchanged, against npm start on port 443", () => 
     // Inside node_modules, so the samples' require('azure-iothub') finds the installed SDK.
     samplesDir = join(ROOT, 'node_modules', '.cache', `samples-${randomUUID()}`);
     await mkdir(samplesDir, { recursive: true });
-    service = ns.spawn(process.execPath, [join(build.dir, 'src', 'local', 'main.js')], {
+    service = ns.spawn(process.execPath, [join(build.dir, 'local', 'main.js')], {
       cwd: ROOT,
       env: {
         ...process.env,

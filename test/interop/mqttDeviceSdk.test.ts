@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateThumbprints } from '../../src/domain/auth/certificateThumbprints';
 import { sign } from '../../src/domain/auth/signatureMatches';
 import { parseSettings } from '../../src/config/Settings';
-import { relayTrigger } from '../../src/local/relayTrigger';
+import { relayTrigger } from '../../local/relayTrigger';
 import { silentLogger } from '../../src/ports/Logger';
 import { eventually } from '../support/sdkDeviceClient';
 import { api, uniqueId } from '../support/registryApi';

@@ -6,11 +6,11 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
 import { parseSettings } from '../../src/config/Settings';
-import { startLocalStack } from '../../src/local/startLocalStack';
-import { startAzurite } from '../../src/local/startAzurite';
+import { startLocalStack } from '../../local/startLocalStack';
+import { startAzurite } from '../../local/startAzurite';
 import { allowListEntry } from '../../src/adapters/blob/ownBlobEndpoint';
 import { DEFAULT_STORAGE_HOSTS } from '../../src/domain/jobs/StorageAllowList';
-import { consoleLogger } from '../../src/local/consoleLogger';
+import { consoleLogger } from '../../src/adapters/logging/consoleLogger';
 import { silentLogger } from '../../src/ports/Logger';
 import type { SharedAccessPolicy } from '../../src/domain/auth/SharedAccessPolicy';
 

@@ -6,10 +6,10 @@ import { Client, Message } from 'azure-iot-device';
 import { Mqtt, MqttWs } from 'azure-iot-device-mqtt';
 import { parseSettings } from '../../src/config/Settings';
 import type { DeviceInput } from '../../src/domain/identity/DeviceIdentity';
-import { loadOrCreateCertificate } from '../../src/local/loadOrCreateCertificate';
+import { loadOrCreateCertificate } from '../../local/loadOrCreateCertificate';
 import { createMqttEndpoint, type RunningMqttEndpoint } from '../../src/mqtt/createMqttEndpoint';
 import { silentLogger } from '../../src/ports/Logger';
-import { consoleLogger } from '../../src/local/consoleLogger';
+import { consoleLogger } from '../../src/adapters/logging/consoleLogger';
 import { localAgent } from './sdkDeviceClient';
 import { startTestRuntime, type TestRuntime } from './testRuntime';
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { FREE_PORTS } from './freePorts';
 import { join } from 'node:path';
-import { forwardLines, waitForExit } from '../../src/local/childProcesses';
+import { forwardLines, waitForExit } from '../../standins/childProcesses';
 import { sign } from '../../src/domain/auth/signatureMatches';
 import { ROOT } from './compiledBuild';
 
@@ -36,7 +36,7 @@ export async function startServiceProcess(
   dataDir: string,
   env: Record<string, string> = {},
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [join(buildDir, 'src', 'local', 'main.js')], {
+  const child = spawn(process.execPath, [join(buildDir, 'local', 'main.js')], {
     cwd: ROOT,
     env: {
       ...process.env,

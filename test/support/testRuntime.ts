@@ -9,15 +9,15 @@ import {
   type RegistryRuntime,
 } from '../../src/composition/createRegistryServices';
 import { routes } from '../../src/http/routes';
-import { close, listen } from '../../src/local/listen';
-import { LocalFunctionHost } from '../../src/local/LocalFunctionHost';
+import { close, listen } from '../../local/listen';
+import { LocalFunctionHost } from '../../local/LocalFunctionHost';
 import { silentLogger } from '../../src/ports/Logger';
 import { systemClock } from '../../src/ports/Clock';
-import { consoleLogger } from '../../src/local/consoleLogger';
-import type { LocalQueueTrigger } from '../../src/local/LocalQueueTrigger';
-import { jobTrigger as startJobTrigger } from '../../src/local/jobTrigger';
-import type { LocalChangeFeedTrigger } from '../../src/local/LocalChangeFeedTrigger';
-import { relayTrigger } from '../../src/local/relayTrigger';
+import { consoleLogger } from '../../src/adapters/logging/consoleLogger';
+import type { LocalQueueTrigger } from '../../local/LocalQueueTrigger';
+import { jobTrigger as startJobTrigger } from '../../local/jobTrigger';
+import type { LocalChangeFeedTrigger } from '../../local/LocalChangeFeedTrigger';
+import { relayTrigger } from '../../local/relayTrigger';
 import { eventually } from './blobContainers';
 import type { RegistryEnvironment } from '../../src/composition/createRegistryServices';
 import { EventHubProducerClient, type EventData } from '@azure/event-hubs';
@@ -25,8 +25,8 @@ import {
   startEventHubsStandIn,
   type EventHubsStandIn,
 } from '../../standins/eventhubs/startEventHubsStandIn';
-import { eventHubTriggers, type EventHubTriggers } from '../../src/local/eventHubTriggers';
-import { standInHubs } from '../../src/local/standInHubs';
+import { eventHubTriggers, type EventHubTriggers } from '../../local/eventHubTriggers';
+import { standInHubs } from '../../local/standInHubs';
 
 export interface TestRuntime {
   url: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRoute } from '../../src/local/compileRoute';
+import { compileRoute } from '../../local/compileRoute';
 
 const split = (path: string) => path.split('/');
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HOST_EVENT_HUBS } from '../../src/local/hostEventHubsOptions';
+import { HOST_EVENT_HUBS } from '../../local/hostEventHubsOptions';
 
 describe('the local host batches Event Hubs triggers as host.json tells the Functions host', () => {
   it('uses host.json extensions.eventHubs batch size and prefetch', () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadOrCreateCertificate } from '../../src/local/loadOrCreateCertificate';
+import { loadOrCreateCertificate } from '../../local/loadOrCreateCertificate';
 
 // RSA key generation takes a moment on slow machines.
 const TIMEOUT_MS = 30_000;

@@ -1,9 +1,9 @@
 import { createServer, request, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HttpRoute } from '../../src/http/HttpRoute';
-import { BodyBudget } from '../../src/local/BodyBudget';
-import { close, listen } from '../../src/local/listen';
-import { HOST_BODY_LIMIT, LocalFunctionHost } from '../../src/local/LocalFunctionHost';
+import { BodyBudget } from '../../local/BodyBudget';
+import { close, listen } from '../../local/listen';
+import { HOST_BODY_LIMIT, LocalFunctionHost } from '../../local/LocalFunctionHost';
 import { silentLogger } from '../../src/ports/Logger';
 
 /** A POST whose body arrives in `chunks` pieces; resolves with the status and body. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSettings } from '../../src/config/Settings';
-import { consumerGroupsLine, standInHubs } from '../../src/local/standInHubs';
+import { consumerGroupsLine, standInHubs } from '../../local/standInHubs';
 
 describe('consumer groups of the user’s own on the embedded Event Hubs', () => {
   it('adds EVENTHUB_CONSUMER_GROUPS to every hub, beside the ones the triggers hold', () => {

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'JobQuotaExceeded'
   | 'DeviceNotFound'
   | 'ModuleNotFound'
+  | 'DeviceNotOnline'
   | 'JobNotFound'
   | 'NotFound'
   | 'MethodNotAllowed'
@@ -24,4 +25,5 @@ export type ErrorCode =
   | 'UnsupportedMediaType'
   | 'ThrottlingException'
   | 'ServerError'
-  | 'ServiceUnavailable';
+  | 'ServiceUnavailable'
+  | 'GatewayTimeout';

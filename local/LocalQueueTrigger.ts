@@ -1,7 +1,7 @@
 import { InvocationContext } from '@azure/functions';
 import type { QueueClient } from '@azure/storage-queue';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../ports/Logger';
+import type { Logger } from '../src/ports/Logger';
 
 type QueueHandler = (message: unknown, context: InvocationContext) => Promise<void>;
 

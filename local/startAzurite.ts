@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve as resolvePath } from 'node:path';
-import { forwardLines, killAndWait, waitForExit } from './childProcesses';
+import { forwardLines, killAndWait, waitForExit } from '../standins/childProcesses';
 
 /** Azurite's fixed development account; every Azure SDK knows these values. */
 const ACCOUNT_NAME = 'devstoreaccount1';
@@ -20,7 +20,7 @@ const SERVICES: readonly Service[] = ['blob', 'queue', 'table'];
 function azuriteChildEntry(): string {
   const beside = join(__dirname, 'azuriteChild.js');
   if (existsSync(beside)) return beside;
-  return join(resolvePath(__dirname, '..', '..'), 'dist', 'src', 'local', 'azuriteChild.js');
+  return join(resolvePath(__dirname, '..'), 'dist', 'local', 'azuriteChild.js');
 }
 
 export interface AzuriteInstance {

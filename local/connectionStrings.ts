@@ -1,4 +1,4 @@
-import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
+import type { SharedAccessPolicy } from '../src/domain/auth/SharedAccessPolicy';
 
 /** An IoT Hub service connection string for a policy, as the SDKs and tools read it. */
 export const serviceConnectionString = (hostName: string, policy: SharedAccessPolicy): string =>

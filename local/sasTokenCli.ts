@@ -1,10 +1,10 @@
-import { parsePolicies } from '../adapters/policies/parsePolicies';
+import { parsePolicies } from '../src/adapters/policies/parsePolicies';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { sign } from '../domain/auth/signatureMatches';
-import { parseSettings } from '../config/Settings';
+import { sign } from '../src/domain/auth/signatureMatches';
+import { parseSettings } from '../src/config/Settings';
 import { readLocalSettings } from './readLocalSettings';
-import { hubHostName } from '../config/hubHostName';
+import { hubHostName } from '../src/config/hubHostName';
 
 const USAGE = `Prints an Authorization header value (a service SAS token) for the registry.
 

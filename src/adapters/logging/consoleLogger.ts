@@ -1,4 +1,4 @@
-import type { Logger } from '../ports/Logger';
+import type { Logger } from '../../ports/Logger';
 
 /** The local host's logger: one line per event on stderr/stdout; errors show message and stack. */
 export const consoleLogger: Logger = {

@@ -1,6 +1,6 @@
-import { createRegistryServices } from '../composition/createRegistryServices';
-import { parseSettings } from '../config/Settings';
-import { consoleLogger } from './consoleLogger';
+import { createRegistryServices } from '../src/composition/createRegistryServices';
+import { parseSettings } from '../src/config/Settings';
+import { consoleLogger } from '../src/adapters/logging/consoleLogger';
 import { jobTrigger } from './jobTrigger';
 import { readLocalSettings } from './readLocalSettings';
 

@@ -1,9 +1,9 @@
 import { BlobServiceClient } from '@azure/storage-blob';
-import type { RegistryRuntime } from '../composition/createRegistryServices';
-import type { Settings } from '../config/Settings';
-import { CATALOG_TRIGGER_NAME, catalogEventHubHandler } from '../catalog/catalogTrigger';
-import { livenessTriggers } from '../liveness/livenessTriggers';
-import type { Logger } from '../ports/Logger';
+import type { RegistryRuntime } from '../src/composition/createRegistryServices';
+import type { Settings } from '../src/config/Settings';
+import { CATALOG_TRIGGER_NAME, catalogEventHubHandler } from '../src/catalog/catalogTrigger';
+import { livenessTriggers } from '../src/liveness/livenessTriggers';
+import type { Logger } from '../src/ports/Logger';
 import { HOST_EVENT_HUBS } from './hostEventHubsOptions';
 import { LocalEventHubTrigger } from './LocalEventHubTrigger';
 

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Logger } from '../ports/Logger';
+import type { Logger } from '../src/ports/Logger';
 
 export interface Restartable {
   exited: Promise<void>;

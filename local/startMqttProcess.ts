@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startStandInProcess } from '../../standins/startStandInProcess';
-import type { Settings } from '../config/Settings';
-import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
+import { startStandInProcess } from '../standins/startStandInProcess';
+import type { Settings } from '../src/config/Settings';
+import type { SharedAccessPolicy } from '../src/domain/auth/SharedAccessPolicy';
 
 export interface MqttProcess {
   port: number;
@@ -14,9 +14,9 @@ export interface MqttProcess {
 
 /** The endpoint's entry: compiled beside this file, or (from the sources, in tests) in dist/. */
 function mqttEntry(): string {
-  const beside = join(__dirname, '..', 'mqtt', 'main.js');
+  const beside = join(__dirname, '..', 'src', 'mqtt', 'main.js');
   if (existsSync(beside)) return beside;
-  return resolve(__dirname, '..', '..', 'dist', 'src', 'mqtt', 'main.js');
+  return resolve(__dirname, '..', 'dist', 'src', 'mqtt', 'main.js');
 }
 
 /** Settings as the environment carries them (lists comma-separated). */

@@ -1,5 +1,5 @@
-import type { Settings } from '../config/Settings';
-import type { HubSettings } from '../../standins/eventhubs/brokerSettings';
+import type { Settings } from '../src/config/Settings';
+import type { HubSettings } from '../standins/eventhubs/brokerSettings';
 
 type HubChoices = Pick<
   Settings,

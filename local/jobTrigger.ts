@@ -1,7 +1,7 @@
-import type { RegistryRuntime } from '../composition/createRegistryServices';
-import type { Settings } from '../config/Settings';
-import { JOB_TRIGGER_NAME, jobQueueHandler } from '../jobs/jobQueueHandler';
-import type { Logger } from '../ports/Logger';
+import type { RegistryRuntime } from '../src/composition/createRegistryServices';
+import type { Settings } from '../src/config/Settings';
+import { JOB_TRIGGER_NAME, jobQueueHandler } from '../src/jobs/jobQueueHandler';
+import type { Logger } from '../src/ports/Logger';
 import { LocalQueueTrigger } from './LocalQueueTrigger';
 
 /** The job queue's trigger for a runtime, as `functions/` registers it in Azure. */

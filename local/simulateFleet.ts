@@ -5,11 +5,11 @@ import { Agent, request } from 'node:https';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parsePolicies } from '../adapters/policies/parsePolicies';
-import { parseSettings } from '../config/Settings';
-import { sign } from '../domain/auth/signatureMatches';
+import { parsePolicies } from '../src/adapters/policies/parsePolicies';
+import { parseSettings } from '../src/config/Settings';
+import { sign } from '../src/domain/auth/signatureMatches';
 import { readLocalSettings } from './readLocalSettings';
-import { hubHostName } from '../config/hubHostName';
+import { hubHostName } from '../src/config/hubHostName';
 
 const USAGE = `Simulates a fleet against the running service (start it first with npm start).
 

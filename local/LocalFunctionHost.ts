@@ -7,9 +7,9 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TLSSocket } from 'node:tls';
-import { errorResponse } from '../http/errorResponse';
-import type { HttpRoute } from '../http/HttpRoute';
-import type { Logger } from '../ports/Logger';
+import { errorResponse } from '../src/http/errorResponse';
+import type { HttpRoute } from '../src/http/HttpRoute';
+import type { Logger } from '../src/ports/Logger';
 import { BodyBudget } from './BodyBudget';
 import { compileRoute, type RouteMatcher } from './compileRoute';
 

@@ -1,7 +1,7 @@
 import { InvocationContext, type Timer } from '@azure/functions';
 import { CronExpressionParser } from 'cron-parser';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../ports/Logger';
+import type { Logger } from '../src/ports/Logger';
 
 type TimerHandler = (timer: Timer, context: InvocationContext) => Promise<void>;
 

@@ -2,41 +2,41 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { loadOrCreatePolicies } from '../adapters/policies/loadOrCreatePolicies';
-import { parsePolicies } from '../adapters/policies/parsePolicies';
+import { loadOrCreatePolicies } from '../src/adapters/policies/loadOrCreatePolicies';
+import { parsePolicies } from '../src/adapters/policies/parsePolicies';
 import {
   createRegistryServices,
   type RegistryRuntime,
-} from '../composition/createRegistryServices';
-import type { Settings } from '../config/Settings';
-import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
-import { routes } from '../http/routes';
-import type { Logger } from '../ports/Logger';
+} from '../src/composition/createRegistryServices';
+import type { Settings } from '../src/config/Settings';
+import type { SharedAccessPolicy } from '../src/domain/auth/SharedAccessPolicy';
+import { routes } from '../src/http/routes';
+import type { Logger } from '../src/ports/Logger';
 import { serviceConnectionString } from './connectionStrings';
 import { close, listen } from './listen';
 import { LocalFunctionHost } from './LocalFunctionHost';
 import { LocalTimer } from './LocalTimer';
 import { jobTrigger } from './jobTrigger';
 import { relayTrigger } from './relayTrigger';
-import { reconcileLiveness } from '../application/liveness/reconcileLiveness';
-import { livenessTriggers } from '../liveness/livenessTriggers';
+import { reconcileLiveness } from '../src/application/liveness/reconcileLiveness';
+import { livenessTriggers } from '../src/liveness/livenessTriggers';
 import { loadOrCreateCertificate } from './loadOrCreateCertificate';
 import { startAzurite, type AzuriteInstance } from './startAzurite';
-import { startCosmosStandIn, type CosmosStandIn } from '../../standins/cosmos/startCosmosStandIn';
+import { startCosmosStandIn, type CosmosStandIn } from '../standins/cosmos/startCosmosStandIn';
 import {
   startEventHubsStandIn,
   type EventHubsStandIn,
-} from '../../standins/eventhubs/startEventHubsStandIn';
+} from '../standins/eventhubs/startEventHubsStandIn';
 import {
   superviseStandIn,
   type SupervisedStandIn,
   type SuperviseOptions,
 } from './superviseStandIn';
-import { deviceRoutes } from '../http/deviceRoutes';
+import { deviceRoutes } from '../src/http/deviceRoutes';
 import { createHmac } from 'node:crypto';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { eventHubTriggers, type EventHubTriggers } from './eventHubTriggers';
-import { hubHostName } from '../config/hubHostName';
+import { hubHostName } from '../src/config/hubHostName';
 import { standInHubs } from './standInHubs';
 import { startMqttProcess, type MqttProcess } from './startMqttProcess';
 

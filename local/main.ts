@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { parseSettings } from '../config/Settings';
-import { consoleLogger } from './consoleLogger';
+import { parseSettings } from '../src/config/Settings';
+import { consoleLogger } from '../src/adapters/logging/consoleLogger';
 import { readLocalSettings } from './readLocalSettings';
 import { startLocalStack } from './startLocalStack';
 import { consumerGroupsLine } from './standInHubs';
