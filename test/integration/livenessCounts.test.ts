@@ -8,7 +8,7 @@ import { LivenessIngest } from '../../src/application/liveness/LivenessIngest';
 import { LivenessSweep } from '../../src/application/liveness/LivenessSweep';
 import { PipelineMonitor } from '../../src/application/liveness/PipelineMonitor';
 import type { LivenessPolicy, LivenessState } from '../../src/domain/liveness/LivenessRecord';
-import type { RawEvent } from '../../src/domain/liveness/parseLivenessEvent';
+import type { RawEvent } from '../../src/domain/liveness/RawEvent';
 import { noAlertPublisher } from '../../src/ports/AlertPublisher';
 import { silentLogger } from '../../src/ports/Logger';
 import { lifecycle, t, telemetry } from '../support/livenessEvents';
