@@ -71,7 +71,7 @@ import { systemClock, type Clock } from '../ports/Clock';
 import type { LifecyclePublisher } from '../ports/LifecyclePublisher';
 import type { Logger } from '../ports/Logger';
 import type { PipelineProbe } from '../ports/PipelineProbe';
-import type { RegistryServices } from './RegistryServices';
+import type { RegistryServices } from '../http/RegistryServices';
 import type { RegistryStore } from '../ports/RegistryStore';
 import type { InvocationContext } from '@azure/functions';
 import { DependencyHealth } from '../application/health/DependencyHealth';
