@@ -71,19 +71,6 @@ export async function createMqttEndpoint(
       checksPerSecond: settings.MQTT_SESSION_CHECKS_PER_SECOND,
     },
   );
-  let feed: IdentityEventFeed | null = null;
-  const hubs = resolveConnections(settings).eventHubs;
-  if (options.events !== 'none' && hubs) {
-    feed = new EventHubIdentityEventFeed(
-      consumerClient(hubs, settings.MQTT_CONSUMER_GROUP, settings.LIVENESS_EVENTHUB_NAME),
-      logger,
-    );
-    feed.start((event) =>
-      event.kind === 'lifecycle'
-        ? sessions.identityChanged(event.ref.deviceId, event.ref.moduleId)
-        : sessions.sessionChanged(event.ref),
-    );
-  }
   const endpoint = new MqttEndpoint({
     authenticator: runtime.deviceAuthenticator,
     ingress: services.deviceIngress,
@@ -93,6 +80,21 @@ export async function createMqttEndpoint(
     clock: services.clock,
     logger,
   });
+  let feed: IdentityEventFeed | null = null;
+  const hubs = resolveConnections(settings).eventHubs;
+  if (options.events !== 'none' && hubs) {
+    feed = new EventHubIdentityEventFeed(
+      consumerClient(hubs, settings.MQTT_CONSUMER_GROUP, settings.LIVENESS_EVENTHUB_NAME),
+      logger,
+    );
+    feed.start((event) => {
+      if (event.kind === 'lifecycle')
+        sessions.identityChanged(event.ref.deviceId, event.ref.moduleId);
+      else if (event.kind === 'connectionState') sessions.sessionChanged(event.ref);
+      // Every instance reads every event: the one holding the session delivers it.
+      else endpoint.pushDesired(event.ref, event.patch);
+    });
+  }
   await endpoint.listen({
     ...options.tls,
     host: options.host ?? settings.HOST,
