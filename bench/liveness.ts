@@ -391,6 +391,7 @@ function fleetWrites(fleet: number, overdue: number): LivenessWrite[] {
     writes.push({
       ref: { deviceId: record.deviceId, moduleId: null },
       record,
+      before: null,
       etag: null,
       indexedDeadline: null,
       alerts: [],

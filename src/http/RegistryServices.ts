@@ -4,6 +4,7 @@ import type { BulkRegistry } from '../application/BulkRegistry';
 import type { DeviceRegistry } from '../application/DeviceRegistry';
 import type { ModuleRegistry } from '../application/ModuleRegistry';
 import type { TwinRegistry } from '../application/TwinRegistry';
+import type { DirectMethods } from '../application/methods/DirectMethods';
 import type { TwinQueryService } from '../application/TwinQueryService';
 import type { CaCertificates } from '../application/CaCertificates';
 import type { Metrics } from '../ports/Metrics';
@@ -21,6 +22,8 @@ export interface RegistryServices {
   devices: DeviceRegistry;
   modules: ModuleRegistry;
   twins: TwinRegistry;
+  /** Direct methods, carried to the MQTT endpoint instance holding the device's session. */
+  methods: DirectMethods;
   queries: TwinQueryService;
   /** CA certificates for devices of certificateAuthority authentication. */
   certificates: CaCertificates;

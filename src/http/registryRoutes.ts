@@ -19,6 +19,7 @@ import {
 import type { HttpRoute } from './HttpRoute';
 import { queryDevices } from './handlers/queryHandler';
 import { getTwin, patchTwin, putTwin } from './handlers/twinHandlers';
+import { invokeMethod } from './handlers/methodHandlers';
 import {
   deleteCertificate,
   generateVerificationCode,
@@ -107,6 +108,18 @@ export function registryRoutes(services: ServicesProvider): HttpRoute[] {
       methods: ['PUT'],
       route: 'twins/{deviceId}/modules/{moduleId}',
       handler: service(putTwin),
+    },
+    {
+      name: 'invokeMethod',
+      methods: ['POST'],
+      route: 'twins/{deviceId}/methods',
+      handler: service(invokeMethod),
+    },
+    {
+      name: 'invokeModuleMethod',
+      methods: ['POST'],
+      route: 'twins/{deviceId}/modules/{moduleId}/methods',
+      handler: service(invokeMethod),
     },
     { name: 'listDevices', methods: ['GET'], route: 'devices', handler: read(listDevices) },
     { name: 'bulkDevices', methods: ['POST'], route: 'devices', handler: write(bulkDevices) },

@@ -72,7 +72,7 @@ export function livenessStoreContract(name: string, make: () => Promise<Liveness
 
     const create = async (record: LivenessRecord, alerts: LivenessAlert[] = []) => {
       const outcome = await store.write([
-        { ref: refOf(record), record, etag: null, indexedDeadline: null, alerts },
+        { ref: refOf(record), record, before: null, etag: null, indexedDeadline: null, alerts },
       ]);
       expect(outcome.lost).toEqual([]);
       return outcome.etags.get(refKey(record))!;
@@ -94,6 +94,7 @@ export function livenessStoreContract(name: string, make: () => Promise<Liveness
         {
           ref: refOf(record),
           record: onlineAt('d1', 5),
+          before: null,
           etag: null,
           indexedDeadline: null,
           alerts: [],
@@ -104,6 +105,7 @@ export function livenessStoreContract(name: string, make: () => Promise<Liveness
         {
           ref: refOf(record),
           record: onlineAt('d1', 10),
+          before: record,
           etag,
           indexedDeadline: indexDeadline(record),
           alerts: [],
@@ -116,6 +118,7 @@ export function livenessStoreContract(name: string, make: () => Promise<Liveness
         {
           ref: refOf(record),
           record: onlineAt('d1', 20),
+          before: onlineAt('d1', 10),
           etag,
           indexedDeadline: indexDeadline(onlineAt('d1', 10)),
           alerts: [silentAlert(record, 200)],
@@ -153,6 +156,7 @@ export function livenessStoreContract(name: string, make: () => Promise<Liveness
         {
           ref: refOf(early.record),
           record: onlineAt('early', 100),
+          before: early.record,
           etag: early.etag,
           indexedDeadline: t(120),
           alerts: [],
@@ -167,12 +171,26 @@ export function livenessStoreContract(name: string, make: () => Promise<Liveness
       const record = onlineAt('d1', 0);
       const etag = await create(record);
       await store.write([
-        { ref: refOf(record), record: null, etag, indexedDeadline: t(120), alerts: [] },
+        {
+          ref: refOf(record),
+          record: null,
+          before: record,
+          etag,
+          indexedDeadline: t(120),
+          alerts: [],
+        },
       ]);
       expect((await store.readMany([record])).size).toBe(0);
       expect(await store.listDue(t(10_000), 10)).toEqual([]);
       const lonely = await store.write([
-        { ref: refOf(record), record: null, etag: null, indexedDeadline: t(120), alerts: [] },
+        {
+          ref: refOf(record),
+          record: null,
+          before: null,
+          etag: null,
+          indexedDeadline: t(120),
+          alerts: [],
+        },
       ]);
       expect(lonely.lost).toEqual([]);
     });
@@ -191,6 +209,7 @@ export function livenessStoreContract(name: string, make: () => Promise<Liveness
         {
           ref: refOf(a),
           record: onlineAt('a', 5),
+          before: current.record,
           etag: current.etag,
           indexedDeadline: indexDeadline(a),
           alerts: [silentAlert(a, 120)],

@@ -42,7 +42,7 @@ function sweeper(options: { behind?: boolean } = {}) {
   );
   const put = async (record: LivenessRecord) => {
     const { lost } = await store.write([
-      { ref: record, record, etag: null, indexedDeadline: null, alerts: [] },
+      { ref: record, record, before: null, etag: null, indexedDeadline: null, alerts: [] },
     ]);
     expect(lost).toEqual([]);
   };
@@ -154,6 +154,7 @@ describe('LivenessSweep', () => {
       {
         ref: { deviceId: 'orphan', moduleId: null },
         record: heardAt('orphan', 0),
+        before: null,
         etag: null,
         indexedDeadline: null,
         alerts: [],
@@ -166,6 +167,7 @@ describe('LivenessSweep', () => {
       {
         ref: { deviceId: 'orphan', moduleId: null },
         record: { ...orphan.record, state: 'silent', deadline: null },
+        before: orphan.record,
         etag: orphan.etag,
         indexedDeadline: null,
         alerts: [],

@@ -43,6 +43,7 @@ function services(store: RegistryStore): RegistryServices {
     modules,
     bulk: new BulkRegistry(devices, modules, silentLogger),
     twins: new TwinRegistry(deps),
+    methods: undefined as never,
     queries: undefined as never,
     certificates: undefined as never,
     metrics: noMetrics,

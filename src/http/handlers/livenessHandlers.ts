@@ -112,6 +112,7 @@ export const putLiveness: ServiceHandler = async (request, { liveness, devices }
       {
         ref,
         record: next,
+        before: found?.record ?? null,
         etag: found?.etag ?? null,
         indexedDeadline: found ? indexDeadline(found.record) : null,
         alerts: [],

@@ -6,6 +6,7 @@ import { bulkBodySchema } from '../schemas/bulkSchema';
 import { deviceBodySchema, moduleBodySchema } from '../schemas/identitySchemas';
 import { jobBodySchema } from '../schemas/jobSchema';
 import { queryBodySchema, twinBodySchema } from '../schemas/twinSchemas';
+import { methodBodySchema } from '../schemas/methodSchemas';
 import {
   alertReply,
   bulkReply,
@@ -15,6 +16,7 @@ import {
   jobReply,
   livenessReply,
   livenessSummaryReply,
+  methodReply,
   moduleReply,
   queryReply,
   statisticsReply,
@@ -67,6 +69,18 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     body: twinBodySchema,
     success: [200, twinReply],
     errors: [...write, ...device, ...conditional],
+  },
+  invokeMethod: {
+    summary: 'Call a direct method on a connected device (MQTT) and return its answer',
+    body: methodBodySchema,
+    success: [200, methodReply],
+    errors: [...write, ...device, 'DeviceNotOnline', 'GatewayTimeout'],
+  },
+  invokeModuleMethod: {
+    summary: 'Call a direct method on a connected module (MQTT) and return its answer',
+    body: methodBodySchema,
+    success: [200, methodReply],
+    errors: [...write, ...moduleErrors, 'DeviceNotOnline', 'GatewayTimeout'],
   },
   getModuleTwin: {
     summary: "Read a module's twin",
