@@ -19,7 +19,8 @@ import { LocalTimer } from './LocalTimer';
 import { jobTrigger } from './jobTrigger';
 import { relayTrigger } from './relayTrigger';
 import { reconcileLiveness } from '../src/application/liveness/reconcileLiveness';
-import { livenessTriggers } from '../src/liveness/livenessTriggers';
+import { TRIGGERS } from '../src/triggers/triggerTable';
+import { bindingValue } from './bindingValue';
 import { loadOrCreateCertificate } from './loadOrCreateCertificate';
 import { startAzurite, type AzuriteInstance } from './startAzurite';
 import { startCosmosStandIn, type CosmosStandIn } from '../standins/cosmos/startCosmosStandIn';
@@ -256,11 +257,11 @@ export async function startLocalStack({
     });
     stops.push({ what: 'closing the SDK clients', stop: () => runtime.close() });
 
-    const triggers = livenessTriggers(() => Promise.resolve(runtime.services.liveness));
+    const sweep = TRIGGERS.livenessSweep;
     const sweepTimer = new LocalTimer(
-      triggers.sweep.name,
-      settings.LIVENESS_SWEEP_SCHEDULE,
-      triggers.sweep.handler,
+      sweep.name,
+      bindingValue(sweep.options.schedule, settings),
+      sweep.handler(() => Promise.resolve(runtime.services)),
       logger,
     );
     sweepTimer.start();

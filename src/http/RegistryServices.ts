@@ -10,7 +10,7 @@ import type { CaCertificates } from '../application/CaCertificates';
 import type { Metrics } from '../ports/Metrics';
 import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
 import type { Clock } from '../ports/Clock';
-import type { LivenessServices } from '../liveness/LivenessServices';
+import type { LivenessServices } from '../application/liveness/LivenessServices';
 import type { DeviceMessageIngress } from '../application/device/DeviceMessageIngress';
 import type { LifecycleRelay } from '../application/lifecycle/LifecycleRelay';
 import type { CatalogSync } from '../application/catalog/CatalogSync';

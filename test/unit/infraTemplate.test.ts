@@ -6,7 +6,10 @@ import { RESERVED_CONTAINERS } from '../../src/domain/jobs/reservedContainers';
 
 const root = join(__dirname, '../..');
 const template = readFileSync(join(root, 'infra/main.bicep'), 'utf8');
-const registration = readFileSync(join(root, 'functions/index.ts'), 'utf8');
+/** What functions/ registers: the route table's and the trigger table's binding options. */
+const registration = ['functions/index.ts', 'src/triggers/triggerTable.ts']
+  .map((file) => readFileSync(join(root, file), 'utf8'))
+  .join('\n');
 
 /** Settings only the local host reads (ports, data folder, the embedded stand-ins'). */
 const LOCAL_ONLY = [

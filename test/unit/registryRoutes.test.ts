@@ -10,7 +10,7 @@ import { sign } from '../../src/domain/auth/signatureMatches';
 import type { SharedAccessPolicy } from '../../src/domain/auth/SharedAccessPolicy';
 import { registryRoutes } from '../../src/http/registryRoutes';
 import type { RegistryStore } from '../../src/ports/RegistryStore';
-import type { LivenessServices } from '../../src/liveness/LivenessServices';
+import type { LivenessServices } from '../../src/application/liveness/LivenessServices';
 import { silentLogger } from '../../src/ports/Logger';
 import { noMetrics } from '../../src/ports/Metrics';
 import { InMemoryRegistryStore } from '../fakes/InMemoryRegistryStore';

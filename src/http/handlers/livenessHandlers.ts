@@ -8,7 +8,7 @@ import {
   type LivenessRecord,
 } from '../../domain/liveness/LivenessRecord';
 import type { IdentityRef } from '../../ports/LivenessStore';
-import type { LivenessServices } from '../../liveness/LivenessServices';
+import type { LivenessServices } from '../../application/liveness/LivenessServices';
 import { jsonResponse } from '../jsonResponse';
 import { pathParam } from '../pathParam';
 import { readJsonBody } from '../readJsonBody';
