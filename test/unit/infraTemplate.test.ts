@@ -39,6 +39,8 @@ const ALTERNATIVES = [
   'WEBSITE_HOSTNAME',
   // The MQTT endpoint's instance name: by default the container's host name (its replica).
   'MQTT_INSTANCE_ID',
+  // Where the replica's methods port is reached: by default its own IPv4 in the environment.
+  'MQTT_METHODS_URL',
 ];
 /** Read by the Functions host and the platform, not by the code. */
 const PLATFORM =
