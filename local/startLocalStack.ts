@@ -343,7 +343,7 @@ export async function startLocalStack({
       ).catch((error: Error) => {
         throw /EADDRINUSE/.test(error.message)
           ? new Error(
-              `The MQTT endpoint's port ${settings.MQTT_PORT} or ${settings.MQTT_WS_PORT} is in use: set MQTT_PORT and MQTT_WS_PORT to free ports (0 for any)`,
+              `One of the MQTT endpoint's ports (${settings.MQTT_PORT}, ${settings.MQTT_WS_PORT}, ${settings.MQTT_METHODS_PORT}) is in use: set MQTT_PORT, MQTT_WS_PORT and MQTT_METHODS_PORT to free ports (0 for any)`,
             )
           : error;
       });

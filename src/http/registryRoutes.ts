@@ -28,17 +28,16 @@ import {
   putCertificate,
   verifyCertificate,
 } from './handlers/certificateHandlers';
-import { serviceEndpoint } from './serviceEndpoint';
+import { httpEndpoint } from './httpEndpoint';
 
 /** The registry's route table: IoT Hub's service API paths. */
 export function registryRoutes(services: ServicesProvider): HttpRoute[] {
-  const read = (h: Parameters<typeof serviceEndpoint>[2]) =>
-    serviceEndpoint('RegistryRead', services, h);
-  const write = (h: Parameters<typeof serviceEndpoint>[2]) =>
-    serviceEndpoint('RegistryWrite', services, h);
+  const read = (h: Parameters<typeof httpEndpoint>[2]) => httpEndpoint('RegistryRead', services, h);
+  const write = (h: Parameters<typeof httpEndpoint>[2]) =>
+    httpEndpoint('RegistryWrite', services, h);
   // IoT Hub grants twin reads and writes to ServiceConnect.
-  const service = (h: Parameters<typeof serviceEndpoint>[2]) =>
-    serviceEndpoint('ServiceConnect', services, h);
+  const service = (h: Parameters<typeof httpEndpoint>[2]) =>
+    httpEndpoint('ServiceConnect', services, h);
   return [
     // Before devices/{deviceId}: a literal segment wins over a parameter.
     {

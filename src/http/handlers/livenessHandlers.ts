@@ -12,7 +12,7 @@ import type { LivenessServices } from '../../application/liveness/LivenessServic
 import { jsonResponse } from '../jsonResponse';
 import { pathParam } from '../pathParam';
 import { readJsonBody } from '../readJsonBody';
-import type { ServiceHandler } from '../serviceEndpoint';
+import type { ServiceHandler } from '../httpEndpoint';
 
 export function livenessJson(r: LivenessRecord, services: Pick<LivenessServices, 'policy'>) {
   const { intervalSeconds, graceFactor, source } = effectiveInterval(r, services.policy);
