@@ -33,7 +33,7 @@ import {
   type SupervisedStandIn,
   type SuperviseOptions,
 } from './superviseStandIn';
-import { deviceRoutes } from '../src/http/deviceRoutes';
+import { deviceRoutes } from '../src/http/api/deviceEndpointRoutes';
 import { createHmac } from 'node:crypto';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { eventHubTriggers, type EventHubTriggers } from './eventHubTriggers';
