@@ -28,7 +28,7 @@ import {
 import { eventHubTriggers, type EventHubTriggers } from '../../local/eventHubTriggers';
 import { standInHubs } from '../../local/standInHubs';
 import { EVENT_GRID_WEBHOOK_PATH, EventGridWebhook } from '../../local/EventGridWebhook';
-import { livenessTriggers } from '../../src/liveness/livenessTriggers';
+import { TRIGGERS } from '../../src/triggers/triggerTable';
 
 export interface TestRuntime {
   url: string;
@@ -142,14 +142,14 @@ export async function startTestRuntime(
       .fetchAll();
     return resources.reduce((a, b) => a + b, 0);
   };
-  const triggers = livenessTriggers(() => Promise.resolve(runtime.services.liveness));
+  const eventGrid = TRIGGERS.livenessEventGrid;
   const eventGridKey = 'test-eventgrid-key';
   const host = new LocalFunctionHost(
     routes(() => Promise.resolve(runtime.services)),
     logger,
     {
       eventGrid: new EventGridWebhook(
-        new Map([[triggers.eventGrid.name, triggers.eventGrid.handler]]),
+        new Map([[eventGrid.name, eventGrid.handler(() => Promise.resolve(runtime.services))]]),
         eventGridKey,
         logger,
       ),
@@ -159,7 +159,7 @@ export async function startTestRuntime(
   const port = await listen(server, 0, '127.0.0.1', 'test host');
   return {
     url: `http://localhost:${port}`,
-    eventGridUrl: `http://localhost:${port}${EVENT_GRID_WEBHOOK_PATH}?functionName=${triggers.eventGrid.name}`,
+    eventGridUrl: `http://localhost:${port}${EVENT_GRID_WEBHOOK_PATH}?functionName=${eventGrid.name}`,
     eventGridKey,
     runtime,
     clock,

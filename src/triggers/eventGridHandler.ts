@@ -1,8 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import { parseEventGridEvent } from '../domain/liveness/parseEventGridEvent';
-import type { LivenessServices } from '../liveness/LivenessServices';
-
-export const EVENT_GRID_TRIGGER_NAME = 'livenessEventGrid';
+import type { LivenessServices } from '../application/liveness/LivenessServices';
 
 /**
  * The Event Grid trigger: one of IoT Hub's Event Grid events (the runtime answers the
