@@ -19,7 +19,8 @@ import { LocalTimer } from './LocalTimer';
 import { jobTrigger } from './jobTrigger';
 import { relayTrigger } from './relayTrigger';
 import { reconcileLiveness } from '../src/application/liveness/reconcileLiveness';
-import { livenessTriggers } from '../src/liveness/livenessTriggers';
+import { TRIGGERS } from '../src/triggers/triggerTable';
+import { bindingValue } from './bindingValue';
 import { loadOrCreateCertificate } from './loadOrCreateCertificate';
 import { startAzurite, type AzuriteInstance } from './startAzurite';
 import { startCosmosStandIn, type CosmosStandIn } from '../standins/cosmos/startCosmosStandIn';
@@ -32,7 +33,7 @@ import {
   type SupervisedStandIn,
   type SuperviseOptions,
 } from './superviseStandIn';
-import { deviceRoutes } from '../src/http/deviceRoutes';
+import { deviceRoutes } from '../src/http/api/deviceEndpointRoutes';
 import { createHmac } from 'node:crypto';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { eventHubTriggers, type EventHubTriggers } from './eventHubTriggers';
@@ -259,11 +260,11 @@ export async function startLocalStack({
     });
     stops.push({ what: 'closing the SDK clients', stop: () => runtime.close() });
 
-    const triggers = livenessTriggers(() => Promise.resolve(runtime.services.liveness));
+    const sweep = TRIGGERS.livenessSweep;
     const sweepTimer = new LocalTimer(
-      triggers.sweep.name,
-      settings.LIVENESS_SWEEP_SCHEDULE,
-      triggers.sweep.handler,
+      sweep.name,
+      bindingValue(sweep.options.schedule, settings),
+      sweep.handler(() => Promise.resolve(runtime.services)),
       logger,
     );
     sweepTimer.start();
@@ -375,7 +376,7 @@ export async function startLocalStack({
       ).catch((error: Error) => {
         throw /EADDRINUSE/.test(error.message)
           ? new Error(
-              `The MQTT endpoint's port ${settings.MQTT_PORT} or ${settings.MQTT_WS_PORT} is in use: set MQTT_PORT and MQTT_WS_PORT to free ports (0 for any)`,
+              `One of the MQTT endpoint's ports (${settings.MQTT_PORT}, ${settings.MQTT_WS_PORT}, ${settings.MQTT_METHODS_PORT}) is in use: set MQTT_PORT, MQTT_WS_PORT and MQTT_METHODS_PORT to free ports (0 for any)`,
             )
           : error;
       });

@@ -1,6 +1,8 @@
 import { CosmosClient, type Container } from '@azure/cosmos';
 import { TableClient } from '@azure/data-tables';
 import type { QueueClient } from '@azure/storage-queue';
+import { CosmosSessionStore } from '../adapters/cosmos/CosmosSessionStore';
+import { directMethods } from './directMethods';
 import { SasJobBlobs } from '../adapters/blob/SasJobBlobs';
 import { AllowListDestinationGuard } from '../adapters/blob/AllowListDestinationGuard';
 import {
@@ -64,8 +66,8 @@ import type { RegistryDeps } from '../application/RegistryDeps';
 import type { Settings } from '../config/Settings';
 import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
 import type { LivenessPolicy } from '../domain/liveness/LivenessRecord';
-import { livenessEventHubHandler } from '../liveness/livenessTriggerHandlers';
-import type { LivenessServices } from '../liveness/LivenessServices';
+import { livenessEventHubHandler } from '../triggers/livenessHandlers';
+import type { LivenessServices } from '../application/liveness/LivenessServices';
 import { noAlertPublisher } from '../ports/AlertPublisher';
 import { systemClock, type Clock } from '../ports/Clock';
 import type { LifecyclePublisher } from '../ports/LifecyclePublisher';
@@ -340,6 +342,14 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       devices,
       modules,
       twins: new TwinRegistry(deps),
+      methods: directMethods({
+        policies,
+        hostName,
+        registry: registryStore,
+        sessions: cosmosGuard(new CosmosSessionStore(container)),
+        clock,
+        logger,
+      }),
       queries: new TwinQueryService(twinQueries),
       certificates,
       metrics,

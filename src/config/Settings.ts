@@ -187,6 +187,13 @@ export const settingsSchema = z.object({
   /** ...and at most this many sessions per second (reads of the registry are bounded). */
   MQTT_SESSION_CHECKS_PER_SECOND: count(500),
   MQTT_MAX_CONNECTIONS: count(50_000),
+  /**
+   * The endpoint's internal port for direct method calls from the Function App (plain HTTP on
+   * HOST, each call signed with a ServiceConnect policy key), and the address it records in
+   * its sessions for them (default: http://{HOST, or the first non-loopback IPv4}:{port}).
+   */
+  MQTT_METHODS_PORT: z.coerce.number().int().min(0).max(65535).default(8084),
+  MQTT_METHODS_URL: z.url({ protocol: /^https?$/ }).optional(),
   // Local host only.
   PORT: z.coerce.number().int().min(0).max(65535).default(7071),
   HTTPS_PORT: z.coerce.number().int().min(0).max(65535).default(7443),
