@@ -43,6 +43,8 @@ export interface MqttEndpointDeps {
   ingress: DeviceMessageIngress;
   twins: DeviceTwins;
   sessions: LiveSessions;
+  /** A device answered a direct method call. */
+  methodAnswered: (ref: IdentityRef, rid: string, status: number, payload: Buffer) => void;
   hostNames: readonly string[];
   clock: Clock;
   logger: Logger;
@@ -296,7 +298,7 @@ export class MqttEndpoint {
     if (payload.length > MAX_MESSAGE_BYTES)
       return Promise.reject(new Error(`A request is at most ${MAX_MESSAGE_BYTES} bytes`));
     if (request.kind === 'methodResponse') {
-      this.onMethodResponse?.(session.ref, request.rid, request.status, payload);
+      this.deps.methodAnswered(session.ref, request.rid, request.status, payload);
       return Promise.resolve();
     }
     void twinReply(this.deps.twins, session.ref, request, payload, this.deps.logger).then(

@@ -300,6 +300,8 @@ export class InMemoryLivenessStore implements LivenessStore {
   }
 }
 
+/** A page from an offset; the token is the offset of the next page. */
+
 function lowerBound(sorted: readonly string[], value: string): number {
   let lo = 0;
   let hi = sorted.length;
