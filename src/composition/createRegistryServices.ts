@@ -20,6 +20,9 @@ import {
 import { parseAllowList } from '../domain/jobs/StorageAllowList';
 import { CosmosJobStore } from '../adapters/cosmos/CosmosJobStore';
 import { StorageJobQueue } from '../adapters/queue/StorageJobQueue';
+import { ConfigurationRegistry } from '../configurations/ConfigurationRegistry';
+import { ConfigurationContentApplier } from '../configurations/ConfigurationContentApplier';
+import { CosmosConfigurationStore } from '../adapters/cosmos/CosmosConfigurationStore';
 import { JobWorker } from '../application/jobs/JobWorker';
 import { RegistryJobs } from '../application/jobs/RegistryJobs';
 import { parseImportLine } from '../http/parseImportLine';
@@ -331,12 +334,16 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       maxDequeueCount: settings.JOBS_MAX_DEQUEUE_COUNT,
     },
   });
+  const twins = new TwinRegistry(deps);
+  const configurationStore = cosmosGuard(new CosmosConfigurationStore(container));
   return {
     services: {
       devices,
       modules,
-      twins: new TwinRegistry(deps),
+      twins,
       queries: new TwinQueryService(twinQueries),
+      configurations: new ConfigurationRegistry(configurationStore, twinQueries, clock),
+      configurationContent: new ConfigurationContentApplier(devices, modules, twins),
       certificates,
       metrics,
       bulk,

@@ -27,6 +27,14 @@ import {
   putCertificate,
   verifyCertificate,
 } from './handlers/certificateHandlers';
+import {
+  applyConfigurationContent,
+  deleteConfiguration,
+  getConfiguration,
+  listConfigurations,
+  putConfiguration,
+  testConfigurationQueries,
+} from './handlers/configurationHandlers';
 import { serviceEndpoint } from './serviceEndpoint';
 
 /** The registry's route table: IoT Hub's service API paths. */
@@ -178,6 +186,49 @@ export function registryRoutes(services: ServicesProvider): HttpRoute[] {
       methods: ['GET'],
       route: 'liveness/summary',
       handler: read(livenessSummary),
+    },
+    {
+      name: 'listConfigurations',
+      methods: ['GET'],
+      route: 'configurations',
+      handler: read(listConfigurations),
+    },
+    // Before configurations/{configurationId}: a literal segment wins over a parameter.
+    {
+      name: 'testConfigurationQueries',
+      methods: ['POST'],
+      route: 'configurations/testQueries',
+      handler: read(testConfigurationQueries),
+    },
+    {
+      name: 'getConfiguration',
+      methods: ['GET'],
+      route: 'configurations/{configurationId}',
+      handler: read(getConfiguration),
+    },
+    {
+      name: 'putConfiguration',
+      methods: ['PUT'],
+      route: 'configurations/{configurationId}',
+      handler: write(putConfiguration),
+    },
+    {
+      name: 'deleteConfiguration',
+      methods: ['DELETE'],
+      route: 'configurations/{configurationId}',
+      handler: write(deleteConfiguration),
+    },
+    {
+      name: 'applyConfigurationContent',
+      methods: ['POST'],
+      route: 'devices/{deviceId}/applyConfigurationContent',
+      handler: write(applyConfigurationContent),
+    },
+    {
+      name: 'applyOnEdgeDevice',
+      methods: ['POST'],
+      route: 'configurations/{deviceId}/applyOnEdgeDevice',
+      handler: write(applyConfigurationContent),
     },
     { name: 'createJob', methods: ['POST'], route: 'jobs/create', handler: write(createJob) },
     { name: 'listJobs', methods: ['GET'], route: 'jobs', handler: read(listJobs) },

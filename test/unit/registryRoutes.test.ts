@@ -45,6 +45,8 @@ function services(store: RegistryStore): RegistryServices {
     twins: new TwinRegistry(deps),
     queries: undefined as never,
     certificates: undefined as never,
+    configurations: undefined as never,
+    configurationContent: undefined as never,
     metrics: noMetrics,
     policies: new Map([[owner.keyName, owner]]),
     clock: deps.clock,

@@ -5,11 +5,18 @@ import { livenessPolicyBody } from '../handlers/livenessHandlers';
 import { bulkBodySchema } from '../schemas/bulkSchema';
 import { deviceBodySchema, moduleBodySchema } from '../schemas/identitySchemas';
 import { jobBodySchema } from '../schemas/jobSchema';
+import {
+  configurationBodySchema,
+  configurationContentSchema,
+  testQueriesBodySchema,
+} from '../schemas/configurationSchema';
 import { queryBodySchema, twinBodySchema } from '../schemas/twinSchemas';
 import {
   alertReply,
   bulkReply,
   certificateReply,
+  configurationReply,
+  testQueriesReply,
   deviceReply,
   healthReply,
   jobReply,
@@ -200,6 +207,52 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'Silent and recovered alerts, newest first',
     success: [200, zod.array(alertReply)],
     errors: [],
+  },
+  listConfigurations: {
+    summary: 'List configurations (automatic device management), oldest first, up to top',
+    success: [200, zod.array(configurationReply)],
+    errors: ['ArgumentInvalid'],
+  },
+  testConfigurationQueries: {
+    summary: 'Check a target condition and metric queries without storing anything',
+    body: testQueriesBodySchema,
+    success: [200, testQueriesReply],
+    errors: write,
+  },
+  getConfiguration: {
+    summary: 'Read a configuration with its current metrics',
+    success: [200, configurationReply],
+    errors: ['ArgumentInvalid', 'ConfigurationNotFound'],
+  },
+  putConfiguration: {
+    summary: 'Create (no If-Match) or update (If-Match: etag or *) a configuration',
+    body: configurationBodySchema,
+    success: [200, configurationReply],
+    errors: [
+      ...write,
+      'BadRequest',
+      'ConfigurationNotFound',
+      'ConfigurationAlreadyExists',
+      'IotHubQuotaExceeded',
+      ...conditional,
+    ],
+  },
+  deleteConfiguration: {
+    summary: 'Delete a configuration (If-Match: etag, or none/* for any)',
+    success: [204, null],
+    errors: ['ArgumentInvalid', 'ConfigurationNotFound', ...conditional],
+  },
+  applyConfigurationContent: {
+    summary: "Apply configuration content to a device's twins at once (edge deployments)",
+    body: configurationContentSchema,
+    success: [200, null],
+    errors: [...write, ...moduleErrors],
+  },
+  applyOnEdgeDevice: {
+    summary: 'The same as POST /devices/{deviceId}/applyConfigurationContent',
+    body: configurationContentSchema,
+    success: [200, null],
+    errors: [...write, ...moduleErrors],
   },
   createJob: {
     summary: 'Start an import or export job',
