@@ -7,11 +7,17 @@ import type { Logger } from '../src/ports/Logger';
 type ChangeFeedHandler = (documents: unknown[], context: InvocationContext) => Promise<void>;
 
 export interface LocalChangeFeedTriggerOptions {
-  /** How long to wait when the feed has nothing new. */
+  /** How long to wait when the feed has nothing new (for writers that do not wake it). */
   pollMs: number;
   maxItemCount: number;
   /** Longest wait before a failed batch is handed over again. */
   maxRetryMs: number;
+  /**
+   * Writes of this process that wake the trigger: it then reads the feed after `coalesceMs`
+   * (so writes made meanwhile share the batch), instead of at its next poll.
+   */
+  wakeup?: { subscribe(listener: () => void): () => void };
+  coalesceMs?: number;
 }
 
 const statusOf = (e: unknown) => (e as { code?: unknown } | null)?.code;
@@ -28,6 +34,10 @@ export class LocalChangeFeedTrigger {
   private stopped = false;
   private running: Promise<void> | undefined;
   private readonly stopping = new AbortController();
+  /** Set by a wake-up; cleared just before the feed is read, so none is missed. */
+  private woken = false;
+  private idle: AbortController | undefined;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly name: string,
@@ -39,6 +49,10 @@ export class LocalChangeFeedTrigger {
   ) {}
 
   start(): Promise<void> {
+    this.unsubscribe = this.options.wakeup?.subscribe(() => {
+      this.woken = true;
+      this.idle?.abort();
+    });
     this.running = this.loop();
     return Promise.resolve();
   }
@@ -49,8 +63,10 @@ export class LocalChangeFeedTrigger {
   }
 
   abandon(): void {
+    this.unsubscribe?.();
     this.stopped = true;
     this.stopping.abort();
+    this.idle?.abort();
   }
 
   private async loop(): Promise<void> {
@@ -85,6 +101,7 @@ export class LocalChangeFeedTrigger {
       maxItemCount: this.options.maxItemCount,
     });
     while (!this.stopped) {
+      this.woken = false;
       const page = await iterator.readNext();
       const documents = (page.result ?? []) as unknown[];
       if (documents.length > 0) {
@@ -99,11 +116,26 @@ export class LocalChangeFeedTrigger {
         if (this.stopped) return; // a crash here leaves the batch for the next start
         await this.writeLease(page.continuationToken);
         succeeded();
+        // A full page: more is waiting. Otherwise wait as after an empty one.
+        if (documents.length < this.options.maxItemCount) await this.waitForChanges();
       } else {
         succeeded();
-        await this.pause(this.options.pollMs);
+        await this.waitForChanges();
       }
     }
+  }
+
+  /** Until a wake-up (then a little longer, for writes under way) or the next poll. */
+  private async waitForChanges(): Promise<void> {
+    if (!this.woken) {
+      this.idle = new AbortController();
+      if (this.stopped) return;
+      await delay(this.options.pollMs, undefined, { signal: this.idle.signal }).catch(
+        () => undefined,
+      );
+      this.idle = undefined;
+    }
+    if (this.woken && this.options.coalesceMs) await this.pause(this.options.coalesceMs);
   }
 
   private async readLease(): Promise<string | undefined> {

@@ -35,7 +35,16 @@ export interface LocalEventHubTriggerOptions {
    */
   ownershipRenewalMs?: number;
   ownershipExpiryMs?: number;
+  /**
+   * Checkpoints are written at most this often per partition (the newest handled event), not
+   * after every batch; a crash replays at most this window, which the handlers tolerate.
+   * 0: after every batch. A stop writes what is pending.
+   */
+  checkpointIntervalMs?: number;
 }
+
+/** The default checkpoint interval. */
+export const CHECKPOINT_INTERVAL_MS = 1_000;
 
 /**
  * Runs an Event Hubs-triggered function (cardinality `many`) as the Functions host does: an
@@ -54,6 +63,13 @@ export class LocalEventHubTrigger {
   private readonly inFlight = new Set<Promise<unknown>>();
   /** The last sequence number handled successfully, per partition, by this host. */
   private readonly handled = new Map<string, number>();
+  /** The newest handled event of each partition whose checkpoint is not written yet. */
+  private readonly unsaved = new Map<
+    string,
+    { context: PartitionContext; event: ReceivedEventData }
+  >();
+  private saveTimer: NodeJS.Timeout | undefined;
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(
     readonly name: string,
@@ -110,6 +126,8 @@ export class LocalEventHubTrigger {
   private async close(): Promise<void> {
     this.stopping.abort();
     await Promise.allSettled([...this.inFlight]);
+    clearTimeout(this.saveTimer);
+    await this.saveCheckpoints();
     await this.subscription?.close();
     await this.client.close();
   }
@@ -163,14 +181,35 @@ export class LocalEventHubTrigger {
         if (this.stopping.signal.aborted) throw error;
       }
     }
-    try {
-      await context.updateCheckpoint(events.at(-1)!);
-    } catch (error) {
-      // The next batch's checkpoint covers this one; a crash before it redelivers both.
-      this.logger.warn(
-        `${this.name}: checkpoint of partition ${context.partitionId} failed: ${String(error)}`,
+    this.unsaved.set(context.partitionId, { context, event: events.at(-1)! });
+    const interval = this.options.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS;
+    if (interval === 0) await this.saveCheckpoints();
+    else
+      this.saveTimer ??= setTimeout(() => {
+        this.saveTimer = undefined;
+        void this.saveCheckpoints();
+      }, interval);
+  }
+
+  /** Writes each partition's pending checkpoint; one save at a time, so none goes backwards. */
+  private saveCheckpoints(): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      const due = [...this.unsaved.values()];
+      this.unsaved.clear();
+      await Promise.all(
+        due.map(async ({ context, event }) => {
+          try {
+            await context.updateCheckpoint(event);
+          } catch (error) {
+            // The next checkpoint covers this one; a crash before it redelivers both.
+            this.logger.warn(
+              `${this.name}: checkpoint of partition ${context.partitionId} failed: ${String(error)}`,
+            );
+          }
+        }),
       );
-    }
+    });
+    return this.saving;
   }
 
   /** The `triggerMetadata` the Functions host builds for a batch (keys camel-cased, as it does). */

@@ -32,6 +32,7 @@ import { createHash } from 'node:crypto';
 import { ContinuationSeal } from '../adapters/cosmos/ContinuationSeal';
 import { CosmosLifecycleOutbox } from '../adapters/cosmos/CosmosLifecycleOutbox';
 import { CosmosRegistryStore } from '../adapters/cosmos/CosmosRegistryStore';
+import { OutboxCommits } from '../adapters/cosmos/OutboxCommits';
 import { LifecycleRelay } from '../application/lifecycle/LifecycleRelay';
 import { CatalogSync } from '../application/catalog/CatalogSync';
 import { TableDeviceCatalog } from '../adapters/tables/TableDeviceCatalog';
@@ -73,7 +74,7 @@ import { systemClock, type Clock } from '../ports/Clock';
 import type { LifecyclePublisher } from '../ports/LifecyclePublisher';
 import type { Logger } from '../ports/Logger';
 import type { PipelineProbe } from '../ports/PipelineProbe';
-import type { RegistryServices } from './RegistryServices';
+import type { RegistryServices } from '../http/RegistryServices';
 import type { RegistryStore } from '../ports/RegistryStore';
 import type { InvocationContext } from '@azure/functions';
 import { DependencyHealth } from '../application/health/DependencyHealth';
@@ -120,6 +121,8 @@ export interface RegistryRuntime {
   registryStore: RegistryStore;
   /** The identity container, whose change feed the local host reads for the relay. */
   identities: Container;
+  /** Outbox records this process committed: they wake its relay. */
+  outboxCommits: OutboxCommits;
   /** The device endpoint's credential cache (its registry reads are counted). */
   credentials: DeviceCredentials;
   /** The device endpoint's authenticator (the MQTT endpoint checks sessions with it too). */
@@ -176,7 +179,8 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     'key' in connections.cosmos ? connections.cosmos.key : [...policies.values()][0]?.primaryKey;
   if (!sealSecret) throw new Error('No shared access policy is configured');
   const seal = continuationSeal(sealSecret);
-  const registryStore = cosmosGuard(new CosmosRegistryStore(container, seal));
+  const outboxCommits = new OutboxCommits();
+  const registryStore = cosmosGuard(new CosmosRegistryStore(container, seal, outboxCommits));
   const twinQueries = cosmosGuard(
     new CosmosTwinQueryStore(container, seal, settings.QUERY_TIMEOUT_SECONDS),
   );
@@ -385,6 +389,7 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
     deviceAuthenticator,
     hubName,
     identities: container,
+    outboxCommits,
     registryStore,
     cosmos,
     livenessTable,

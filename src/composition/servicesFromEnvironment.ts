@@ -3,7 +3,7 @@ import { parseSettings } from '../config/Settings';
 import { createRegistryServices } from './createRegistryServices';
 import { jsonLogger } from '../adapters/logging/jsonLogger';
 import { hostBlobEndpoint } from '../adapters/blob/ownBlobEndpoint';
-import type { RegistryServices } from './RegistryServices';
+import type { RegistryServices } from '../http/RegistryServices';
 
 let services: Promise<RegistryServices> | undefined;
 

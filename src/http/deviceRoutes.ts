@@ -1,4 +1,4 @@
-import type { ServicesProvider } from '../composition/RegistryServices';
+import type { ServicesProvider } from './RegistryServices';
 import { deviceBoundHandler, deviceEventsHandler } from './handlers/deviceEventsHandler';
 import type { HttpRoute } from './HttpRoute';
 

@@ -21,6 +21,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   IotHubQuotaExceeded: 403,
   DeviceNotFound: 404,
   ModuleNotFound: 404,
+  // A direct method's device has no session that takes methods (404103).
+  DeviceNotOnline: 404,
   JobNotFound: 404,
   ConfigurationNotFound: 404,
   NotFound: 404,
@@ -36,4 +38,6 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   ThrottlingException: 429,
   ServerError: 500,
   ServiceUnavailable: 503,
+  // A direct method's device did not answer in time (504101).
+  GatewayTimeout: 504,
 };

@@ -1,4 +1,4 @@
-import type { ServicesProvider } from '../composition/RegistryServices';
+import type { ServicesProvider } from './RegistryServices';
 import { bulkDevices } from './handlers/bulkHandler';
 import {
   deleteDevice,

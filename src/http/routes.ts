@@ -1,7 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 import { RETRY_AFTER_SECONDS } from '../application/health/DependencyHealth';
 import type { HealthReport } from '../application/health/HealthCheck';
-import type { ServicesProvider } from '../composition/RegistryServices';
+import type { ServicesProvider } from './RegistryServices';
 import { deviceRoutes } from './deviceRoutes';
 import { dashboardFiles } from './handlers/dashboardFiles';
 import type { HttpRoute } from './HttpRoute';

@@ -4,7 +4,7 @@ import { authorizeServiceRequest } from '../domain/auth/authorizeServiceRequest'
 import type { AccessRight } from '../domain/auth/SharedAccessPolicy';
 import { isRegistryError, RegistryError } from '../domain/errors/RegistryError';
 import { RETRY_AFTER_SECONDS } from '../application/health/DependencyHealth';
-import type { RegistryServices, ServicesProvider } from '../composition/RegistryServices';
+import type { RegistryServices, ServicesProvider } from './RegistryServices';
 import { checkApiVersion } from './apiVersion';
 import { errorResponse, registryErrorResponse } from './errorResponse';
 import { requestPath } from './requestPath';

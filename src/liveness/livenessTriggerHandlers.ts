@@ -1,6 +1,6 @@
 import type { InvocationContext, Timer } from '@azure/functions';
 import { performance } from 'node:perf_hooks';
-import type { RawEvent } from '../domain/liveness/parseLivenessEvent';
+import type { RawEvent } from '../domain/liveness/RawEvent';
 import type { LivenessServices } from './LivenessServices';
 
 type Provider = () => Promise<LivenessServices>;

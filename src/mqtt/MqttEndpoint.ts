@@ -12,15 +12,18 @@ import { Aedes, type AuthenticateError, type Client, type PublishPacket } from '
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { DeviceAuthenticator } from '../application/device/DeviceAuthenticator';
 import type { DeviceMessageIngress } from '../application/device/DeviceMessageIngress';
+import type { DeviceTwins } from '../application/device/DeviceTwins';
 import type { LiveSession, LiveSessions } from '../application/connection/LiveSessions';
 import { identityOfClientId, usernameMatches } from '../domain/connection/mqttIdentity';
 import { parseTelemetryTopic, subscriptionAllowed } from '../domain/connection/mqttTopics';
+import { parseDeviceRequestTopic } from '../domain/connection/parseDeviceRequestTopic';
 import { parsePropertyBag } from '../domain/connection/parsePropertyBag';
 import { isRegistryError } from '../domain/errors/RegistryError';
 import type { Clock } from '../ports/Clock';
-import type { IdentityRef } from '../ports/LivenessStore';
+import { refKey, type IdentityRef } from '../ports/LivenessStore';
 import type { Logger } from '../ports/Logger';
 import { GuardedConnection } from './GuardedConnection';
+import { twinReply, type MqttReply } from './twinReply';
 
 /** IoT Hub's limit for one device-to-cloud message. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
@@ -31,10 +34,13 @@ const MAX_KEEPALIVE_SECONDS = 1767;
 /** A connection must send CONNECT, and a TLS handshake finish, within this. */
 const CONNECT_DEADLINE_MS = 10_000;
 export const WEBSOCKET_PATH = '/$iothub/websocket';
+export const TWIN_RESPONSE_TOPICS = '$iothub/twin/res/#';
+export const DESIRED_TOPICS = '$iothub/twin/PATCH/properties/desired/#';
 
 export interface MqttEndpointDeps {
   authenticator: DeviceAuthenticator;
   ingress: DeviceMessageIngress;
+  twins: DeviceTwins;
   sessions: LiveSessions;
   hostNames: readonly string[];
   clock: Clock;
@@ -69,6 +75,10 @@ export class MqttEndpoint {
   private readonly broker: Aedes;
   private readonly certificates = new WeakMap<object, Buffer | null>();
   private readonly live = new WeakMap<Client, LiveSession>();
+  /** The connected client of each identity (refKey), to send it what the service sends. */
+  private readonly clients = new Map<string, Client>();
+  /** The topic filters each client subscribed to, with the QoS granted. */
+  private readonly subscriptions = new WeakMap<Client, Map<string, 0 | 1>>();
   private tls: TlsServer | undefined;
   private https: HttpsServer | undefined;
   private wss: WebSocketServer | undefined;
@@ -105,6 +115,14 @@ export class MqttEndpoint {
         // IoT Hub grants QoS 0 and 1 only.
         done(null, { ...subscription, qos: Math.min(subscription.qos, 1) as 0 | 1 });
       },
+    });
+    this.broker.on('subscribe', (subscriptions, client) => {
+      const held = this.subscriptions.get(client) ?? new Map<string, 0 | 1>();
+      for (const s of subscriptions) if (s.qos === 0 || s.qos === 1) held.set(s.topic, s.qos);
+      this.subscriptions.set(client, held);
+    });
+    this.broker.on('unsubscribe', (topics, client) => {
+      for (const topic of topics) this.subscriptions.get(client)?.delete(topic);
     });
     this.broker.on('clientError', (client, error) => {
       if (this.live.has(client))
@@ -224,7 +242,12 @@ export class MqttEndpoint {
       throw refusal(3, 'The service is unavailable: retry');
     }
     this.live.set(client, session);
-    const ended = () => void this.deps.sessions.end(session);
+    const key = refKey(ref);
+    this.clients.set(key, client);
+    const ended = () => {
+      if (this.clients.get(key) === client) this.clients.delete(key);
+      void this.deps.sessions.end(session);
+    };
     if (conn.destroyed || client.closed) ended();
     else conn.once('close', ended);
   }
@@ -234,12 +257,13 @@ export class MqttEndpoint {
     if (!session) throw new Error('Not connected');
     // IoT Hub closes the connection of a QoS 2 publish.
     if (packet.qos === 2) throw new Error('QoS 2 is not supported');
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    if (packet.topic.startsWith('$iothub/')) return this.request(client, session, packet, payload);
     const topic = parseTelemetryTopic(packet.topic);
     if (!topic || !sameRef(topic.ref, session.ref))
       throw new Error(
         `A device publishes to devices/${session.ref.deviceId}/messages/events/ only`,
       );
-    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     if (payload.length > MAX_MESSAGE_BYTES)
       throw new Error(`A message is at most ${MAX_MESSAGE_BYTES} bytes`);
     const bag = parsePropertyBag(topic.propertyBag);
@@ -251,6 +275,64 @@ export class MqttEndpoint {
     await this.deps.ingress.accept({ path: session.ref, ...session.credentials }, () =>
       Promise.resolve([{ body: payload, ...bag }]),
     );
+  }
+
+  /**
+   * A twin request or a method response. It is answered (or matched) here, once the publish is
+   * acknowledged; its topic has no subscribers (none may subscribe to it), so the broker's own
+   * forwarding of it reaches nobody. Any other `$iothub/` topic ends the connection.
+   */
+  private request(
+    client: Client,
+    session: LiveSession,
+    packet: PublishPacket,
+    payload: Buffer,
+  ): Promise<void> {
+    const request = parseDeviceRequestTopic(packet.topic);
+    if (!request) return Promise.reject(new Error(`'${packet.topic}' is not a request topic`));
+    if (payload.length > MAX_MESSAGE_BYTES)
+      return Promise.reject(new Error(`A request is at most ${MAX_MESSAGE_BYTES} bytes`));
+    if (request.kind === 'methodResponse') {
+      this.onMethodResponse?.(session.ref, request.rid, request.status, payload);
+      return Promise.resolve();
+    }
+    void twinReply(this.deps.twins, session.ref, request, payload, this.deps.logger).then(
+      (answer) => this.send(client, answer, TWIN_RESPONSE_TOPICS),
+    );
+    return Promise.resolve();
+  }
+
+  /** Set by the direct methods relay: a device answered a method call. */
+  onMethodResponse:
+    ((ref: IdentityRef, rid: string, status: number, payload: Buffer) => void) | undefined;
+
+  /**
+   * Sends to an identity's connected client, if it subscribed to `filter`. Returns false when
+   * there is no such client (not connected here, or not subscribed).
+   */
+  deliver(ref: IdentityRef, message: MqttReply, filter: string, qos: 0 | 1 = 0): boolean {
+    const client = this.clients.get(refKey(ref));
+    if (!client || client.closed) return false;
+    return this.send(client, message, filter, qos);
+  }
+
+  private send(client: Client, message: MqttReply, filter: string, qos: 0 | 1 = 0): boolean {
+    // IoT Hub sends nothing on a topic the device did not subscribe to.
+    const held = this.subscriptions.get(client)?.get(filter);
+    if (client.closed || held === undefined) return false;
+    const granted = Math.min(qos, held) as 0 | 1;
+    client.publish(
+      {
+        cmd: 'publish',
+        topic: message.topic,
+        payload: message.payload,
+        qos: granted,
+        retain: false,
+        dup: false,
+      },
+      () => undefined,
+    );
+    return true;
   }
 }
 

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { CosmosSessionStore } from '../adapters/cosmos/CosmosSessionStore';
 import { EventHubIdentityEventFeed } from '../adapters/eventhubs/EventHubIdentityEventFeed';
+import { DeviceTwins } from '../application/device/DeviceTwins';
 import { ConnectionStates } from '../application/connection/ConnectionStates';
 import { LiveSessions } from '../application/connection/LiveSessions';
 import { consumerClient } from '../composition/clientsFor';
@@ -86,6 +87,7 @@ export async function createMqttEndpoint(
   const endpoint = new MqttEndpoint({
     authenticator: runtime.deviceAuthenticator,
     ingress: services.deviceIngress,
+    twins: new DeviceTwins(services.twins),
     sessions,
     hostNames: services.hostNames,
     clock: services.clock,

@@ -1,11 +1,9 @@
 import type { LivenessAlert } from '../domain/liveness/LivenessAlert';
 import type { LivenessRecord, LivenessState } from '../domain/liveness/LivenessRecord';
+import type { IdentityRef } from '../domain/identity/IdentityRef';
 import type { Page } from './RegistryStore';
 
-export interface IdentityRef {
-  deviceId: string;
-  moduleId: string | null;
-}
+export type { IdentityRef };
 
 export interface StoredLiveness {
   record: LivenessRecord;

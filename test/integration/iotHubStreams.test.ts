@@ -5,7 +5,7 @@ import {
   type ReceivedEventData,
 } from '@azure/event-hubs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RawEvent } from '../../src/domain/liveness/parseLivenessEvent';
+import type { RawEvent } from '../../src/domain/liveness/RawEvent';
 import { eventually } from '../support/blobContainers';
 import {
   asEventData,

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { CatalogSync } from '../../src/application/catalog/CatalogSync';
 import { TableDeviceCatalog } from '../../src/adapters/tables/TableDeviceCatalog';
 import type { LifecycleNotification } from '../../src/domain/lifecycle/LifecycleNotification';
-import type { RawEvent } from '../../src/domain/liveness/parseLivenessEvent';
+import type { RawEvent } from '../../src/domain/liveness/RawEvent';
 import type { LifecyclePublisher } from '../../src/ports/LifecyclePublisher';
 import { api } from '../support/registryApi';
 import { eventually } from '../support/blobContainers';

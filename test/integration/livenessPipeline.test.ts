@@ -5,7 +5,7 @@ import { LivenessSweep } from '../../src/application/liveness/LivenessSweep';
 import { PipelineMonitor } from '../../src/application/liveness/PipelineMonitor';
 import type { LivenessAlert } from '../../src/domain/liveness/LivenessAlert';
 import { indexDeadline, type LivenessPolicy } from '../../src/domain/liveness/LivenessRecord';
-import type { RawEvent } from '../../src/domain/liveness/parseLivenessEvent';
+import type { RawEvent } from '../../src/domain/liveness/RawEvent';
 import type { TableLivenessStore } from '../../src/adapters/tables/TableLivenessStore';
 import { silentLogger } from '../../src/ports/Logger';
 import { lifecycle, t, telemetry } from '../support/livenessEvents';

@@ -1,4 +1,4 @@
-import type { RawEvent } from '../../src/domain/liveness/parseLivenessEvent';
+import type { RawEvent } from '../../src/domain/liveness/RawEvent';
 
 /** A device message as an IoT Hub route (or the device endpoint) puts it on the stream. */
 export function telemetry(

@@ -69,6 +69,26 @@ describe('buildTwinChangeNotification', () => {
     });
   });
 
+  it('sends changed reported properties (a device wrote them) with their metadata and $version', () => {
+    const after = written(before, { reported: { fw: '2', radio: { on: true } } }, 'merge');
+    const n = buildTwinChangeNotification('updateTwin', before, after, context)!;
+    expect(n.body).toEqual({
+      version: after.version,
+      properties: {
+        reported: {
+          fw: '2',
+          radio: { on: true },
+          $metadata: {
+            $lastUpdated: t1,
+            fw: { $lastUpdated: t1 },
+            radio: { $lastUpdated: t1, on: { $lastUpdated: t1 } },
+          },
+          $version: 2,
+        },
+      },
+    });
+  });
+
   it('sends the whole twin for a PUT: IDs, etag, version, all tags and properties', () => {
     const after = written(before, { tags: { site: 'z' } }, 'replace');
     const n = buildTwinChangeNotification('replaceTwin', before, after, context)!;

@@ -10,7 +10,8 @@ import type { LivenessAlert } from '../../src/domain/liveness/LivenessAlert';
 import type { LivenessEvent } from '../../src/domain/liveness/LivenessEvent';
 import type { LivenessPolicy } from '../../src/domain/liveness/LivenessRecord';
 import { parseConnectionSequence } from '../../src/domain/liveness/parseConnectionSequence';
-import { parseLivenessEvent, type RawEvent } from '../../src/domain/liveness/parseLivenessEvent';
+import { parseLivenessEvent } from '../../src/domain/liveness/parseLivenessEvent';
+import type { RawEvent } from '../../src/domain/liveness/RawEvent';
 import type { ConnectionChange } from '../../src/ports/ConnectionMirror';
 import { silentLogger } from '../../src/ports/Logger';
 import {

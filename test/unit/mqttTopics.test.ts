@@ -1,10 +1,38 @@
 import { describe, expect, it } from 'vitest';
 import { identityOfClientId, usernameMatches } from '../../src/domain/connection/mqttIdentity';
 import { parseTelemetryTopic, subscriptionAllowed } from '../../src/domain/connection/mqttTopics';
+import { parseDeviceRequestTopic } from '../../src/domain/connection/parseDeviceRequestTopic';
 import { parsePropertyBag } from '../../src/domain/connection/parsePropertyBag';
 import { PacketSizeGuard } from '../../src/mqtt/PacketSizeGuard';
 
 describe('IoT Hub MQTT topics', () => {
+  it('reads twin requests and method responses by their request id, and nothing else', () => {
+    expect(parseDeviceRequestTopic('$iothub/twin/GET/?$rid=7')).toEqual({
+      kind: 'getTwin',
+      rid: '7',
+    });
+    expect(
+      parseDeviceRequestTopic('$iothub/twin/PATCH/properties/reported/?$rid=a%20b&$version=3'),
+    ).toEqual({ kind: 'patchReported', rid: 'a b' });
+    expect(parseDeviceRequestTopic('$iothub/methods/res/200/?$rid=x1')).toEqual({
+      kind: 'methodResponse',
+      rid: 'x1',
+      status: 200,
+    });
+    for (const topic of [
+      '$iothub/twin/GET/',
+      '$iothub/twin/GET/?$rid=',
+      '$iothub/twin/GET/?rid=1',
+      `$iothub/twin/GET/?$rid=${'r'.repeat(200)}`,
+      '$iothub/twin/PATCH/properties/desired/?$rid=1',
+      '$iothub/twin/res/200/?$rid=1',
+      '$iothub/methods/POST/reboot/?$rid=1',
+      '$iothub/methods/res/abc/?$rid=1',
+      '$iothub/methods/res/2000/?$rid=1',
+    ])
+      expect(parseDeviceRequestTopic(topic), topic).toBeNull();
+  });
+
   it('reads the device and module events topics and their property bags', () => {
     expect(parseTelemetryTopic('devices/d1/messages/events/')).toEqual({
       ref: { deviceId: 'd1', moduleId: null },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RegistryServices } from '../../src/composition/RegistryServices';
+import type { RegistryServices } from '../../src/http/RegistryServices';
 import { documentedPath, openApiDocument } from '../../src/http/openapi/openApiDocument';
 import { ROUTE_DOCS } from '../../src/http/openapi/routeDocs';
 import { routes } from '../../src/http/routes';

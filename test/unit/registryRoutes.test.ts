@@ -5,7 +5,7 @@ import { BulkRegistry } from '../../src/application/BulkRegistry';
 import { DeviceRegistry } from '../../src/application/DeviceRegistry';
 import { ModuleRegistry } from '../../src/application/ModuleRegistry';
 import { TwinRegistry } from '../../src/application/TwinRegistry';
-import type { RegistryServices } from '../../src/composition/RegistryServices';
+import type { RegistryServices } from '../../src/http/RegistryServices';
 import { sign } from '../../src/domain/auth/signatureMatches';
 import type { SharedAccessPolicy } from '../../src/domain/auth/SharedAccessPolicy';
 import { registryRoutes } from '../../src/http/registryRoutes';

@@ -41,6 +41,28 @@ describe('twin updates', () => {
     expect(first.tags).toEqual({ site: 'a', owner: { team: 'x', on: true } });
   });
 
+  it("merges a device's reported properties: their own $version, metadata without versions", () => {
+    const first = updateTwinState(
+      newTwinState(t0),
+      { reported: { fw: '1', radio: { rssi: -70, on: true } } },
+      'merge',
+      t1,
+    );
+    const second = updateTwinState(first, { reported: { radio: { on: null } } }, 'merge', t2);
+    expect(second.version).toBe(3);
+    expect(second.properties.reported.$version).toBe(3);
+    expect(second.properties.desired).toEqual(newTwinState(t0).properties.desired);
+    expect(sectionValues(second.properties.reported)).toEqual({ fw: '1', radio: { rssi: -70 } });
+    const meta = second.properties.reported.$metadata as any;
+    expect(meta.$lastUpdated).toBe(t2);
+    expect(meta.fw).toEqual({ $lastUpdated: t1 });
+    expect(meta.radio.rssi).toEqual({ $lastUpdated: t1 });
+    expect(meta.radio).not.toHaveProperty('on');
+    expect(
+      errorOf(() => updateTwinState(first, { reported: { 'a.b': 1 } }, 'merge', t2)),
+    ).toMatchObject({ code: 'ArgumentInvalid' });
+  });
+
   it('replaces whole sections, leaving a section that is not given', () => {
     const base = updateTwinState(
       newTwinState(t0),

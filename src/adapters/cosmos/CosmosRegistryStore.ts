@@ -61,6 +61,8 @@ export class CosmosRegistryStore implements RegistryStore {
   constructor(
     private readonly container: Container,
     private readonly seal: ContinuationSeal,
+    /** Told of every committed outbox record (it wakes this process's relay). */
+    private readonly outboxCommits?: { committed(): void },
   ) {}
 
   async readDevice(deviceId: string): Promise<DeviceIdentity | null> {
@@ -240,6 +242,7 @@ export class CosmosRegistryStore implements RegistryStore {
       if (status === 412 || status === 409) return null;
       throw translateCosmosError({ statusCode: status }, {});
     }
+    if (outbox) this.outboxCommits?.committed();
     const written = (results[twinOps.length] as OperationResponse).resourceBody as JSONObject;
     return { twin: fromTwinDocument(written), revision: written._etag as string };
   }
@@ -350,6 +353,7 @@ export class CosmosRegistryStore implements RegistryStore {
         throw new Error(
           `The store answered ${results.length} results to ${operations.length} operations`,
         );
+      if (tail) this.outboxCommits?.committed();
       const written: CommitResult = writes.map(() => null);
       owners.forEach((owner, i) => {
         if (!owner || owner.twin) return;

@@ -4,7 +4,7 @@ import {
   type CatalogChange,
 } from '../../domain/catalog/applyCatalogChange';
 import { parseCatalogChange } from '../../domain/catalog/parseCatalogChange';
-import type { RawEvent } from '../../domain/liveness/parseLivenessEvent';
+import type { RawEvent } from '../../domain/liveness/RawEvent';
 import type { DeviceCatalog } from '../../ports/DeviceCatalog';
 import { inParallel } from '../runPerDevice';
 

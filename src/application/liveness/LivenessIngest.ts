@@ -7,7 +7,8 @@ import {
   withIndexRow,
   type LivenessPolicy,
 } from '../../domain/liveness/LivenessRecord';
-import { parseLivenessEvent, type RawEvent } from '../../domain/liveness/parseLivenessEvent';
+import { parseLivenessEvent } from '../../domain/liveness/parseLivenessEvent';
+import type { RawEvent } from '../../domain/liveness/RawEvent';
 import {
   refKey,
   type IdentityRef,

@@ -1,7 +1,7 @@
 import type { DeviceIdentity } from '../../domain/identity/DeviceIdentity';
 import type { ModuleIdentity } from '../../domain/identity/ModuleIdentity';
 import type { LivenessRecord } from '../../domain/liveness/LivenessRecord';
-import type { RawEvent } from '../../domain/liveness/parseLivenessEvent';
+import type { RawEvent } from '../../domain/liveness/RawEvent';
 import type { Clock } from '../../ports/Clock';
 import type { RegistryStore } from '../../ports/RegistryStore';
 import type { LivenessIngest } from './LivenessIngest';

@@ -1,4 +1,4 @@
-import type { IdentityRef } from '../../ports/LivenessStore';
+import type { IdentityRef } from '../identity/IdentityRef';
 
 /**
  * The identity a device token's resource names: `host/devices/{id}` or

@@ -1,4 +1,4 @@
-import type { RawEvent } from '../liveness/parseLivenessEvent';
+import type { RawEvent } from '../liveness/RawEvent';
 import { eventField } from './eventFields';
 
 /**

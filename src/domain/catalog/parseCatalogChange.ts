@@ -1,4 +1,5 @@
-import { parseLivenessEvent, type RawEvent } from '../liveness/parseLivenessEvent';
+import { parseLivenessEvent } from '../liveness/parseLivenessEvent';
+import type { RawEvent } from '../liveness/RawEvent';
 import type { JsonObject } from '../twin/Twin';
 import { isPlainObject } from '../twin/validateTwinValues';
 import type { CatalogParse } from './CatalogParse';

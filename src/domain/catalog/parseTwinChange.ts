@@ -1,4 +1,4 @@
-import type { RawEvent } from '../liveness/parseLivenessEvent';
+import type { RawEvent } from '../liveness/RawEvent';
 import type { JsonObject } from '../twin/Twin';
 import { isPlainObject } from '../twin/validateTwinValues';
 import type { CatalogParse } from './CatalogParse';

@@ -1,5 +1,5 @@
 import { assertDeviceId, assertModuleId } from '../identity/identityId';
-import type { IdentityRef } from '../../ports/LivenessStore';
+import type { IdentityRef } from '../identity/IdentityRef';
 
 /** The identity an MQTT client id names: `deviceId` or `deviceId/moduleId`; null if none can. */
 export function identityOfClientId(clientId: string): IdentityRef | null {

@@ -1,4 +1,4 @@
-import type { IdentityRef } from '../../ports/LivenessStore';
+import type { IdentityRef } from '../identity/IdentityRef';
 
 /** A device-to-cloud publish as IoT Hub's MQTT contract names it. */
 export interface TelemetryTopic {

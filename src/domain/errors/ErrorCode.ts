@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'JobQuotaExceeded'
   | 'DeviceNotFound'
   | 'ModuleNotFound'
+  | 'DeviceNotOnline'
   | 'JobNotFound'
   | 'ConfigurationNotFound'
   | 'ConfigurationAlreadyExists'
@@ -28,4 +29,5 @@ export type ErrorCode =
   | 'UnsupportedMediaType'
   | 'ThrottlingException'
   | 'ServerError'
-  | 'ServiceUnavailable';
+  | 'ServiceUnavailable'
+  | 'GatewayTimeout';

@@ -23,11 +23,18 @@ function metadataOf(patch: Record<string, unknown>, metadata: MetadataNode): Met
   return node;
 }
 
+/** A section's changed keys with their metadata and the section's version. */
+const sectionPatch = (patch: Record<string, unknown>, section: TwinSection) => ({
+  ...patch,
+  $metadata: metadataOf(patch, section.$metadata),
+  $version: section.$version,
+});
+
 /**
  * The twin change notification IoT Hub routes as `twinChangeEvents`, or null when the write
- * changes neither tags nor desired properties (then nothing is written or sent). An update's
- * body holds the twin's version and what changed, as a patch (`null`: removed) with the
- * metadata of the changed desired keys; a replace's holds the whole twin (IDs, etag, version,
+ * changes nothing (then nothing is written or sent). An update's body holds the twin's
+ * version and what changed (tags, desired or reported properties), as a patch (`null`:
+ * removed) with the metadata of the changed keys; a replace's holds the whole twin (IDs, etag, version,
  * all tags and properties), so a consumer can apply either to its copy.
  */
 export function buildTwinChangeNotification(
@@ -41,9 +48,14 @@ export function buildTwinChangeNotification(
     sectionValues(before.properties.desired),
     sectionValues(after.properties.desired),
   );
+  const reported = diffValues(
+    sectionValues(before.properties.reported),
+    sectionValues(after.properties.reported),
+  );
   const tagsChanged = Object.keys(tags).length > 0;
   const desiredChanged = Object.keys(desired).length > 0;
-  if (!tagsChanged && !desiredChanged) return null;
+  const reportedChanged = Object.keys(reported).length > 0;
+  if (!tagsChanged && !desiredChanged && !reportedChanged) return null;
 
   const timestamp = now.toISOString();
   const { deviceId, moduleId } = after;
@@ -72,14 +84,15 @@ export function buildTwinChangeNotification(
       : {
           version: after.version,
           ...(tagsChanged ? { tags } : {}),
-          ...(desiredChanged
+          ...(desiredChanged || reportedChanged
             ? {
                 properties: {
-                  desired: {
-                    ...desired,
-                    $metadata: metadataOf(desired, after.properties.desired.$metadata),
-                    $version: after.properties.desired.$version,
-                  },
+                  ...(desiredChanged
+                    ? { desired: sectionPatch(desired, after.properties.desired) }
+                    : {}),
+                  ...(reportedChanged
+                    ? { reported: sectionPatch(reported, after.properties.reported) }
+                    : {}),
                 },
               }
             : {}),

@@ -1,5 +1,6 @@
 import { jsonBody, own, prop, text, time } from './eventFields';
-import type { ParseResult, RawEvent } from './parseLivenessEvent';
+import type { RawEvent } from './RawEvent';
+import type { ParseResult } from './ParseResult';
 import { parseConnectionSequence } from './parseConnectionSequence';
 
 const CONNECTION_OPS: Record<string, boolean> = {

@@ -1,18 +1,7 @@
 import { jsonBody, prop, text, time } from './eventFields';
-import type { LivenessEvent } from './LivenessEvent';
+import type { ParseResult } from './ParseResult';
 import { parseHubNotification } from './parseHubNotification';
-import type { SkipReason } from './SkipReason';
-
-/** One event as the Event Hubs trigger hands it over (body plus its slice of triggerMetadata). */
-export interface RawEvent {
-  body: unknown;
-  systemProperties: Record<string, unknown> | undefined;
-  properties: Record<string, unknown> | undefined;
-  enqueuedTimeUtc: unknown;
-}
-
-export type ParseResult =
-  { ok: true; event: LivenessEvent } | { ok: false; skip: SkipReason; reason: string };
+import type { RawEvent } from './RawEvent';
 
 const LIFECYCLE_OPS: Record<string, { op: 'create' | 'delete' | 'status'; module?: boolean }> = {
   createdeviceidentity: { op: 'create' },

@@ -26,7 +26,8 @@ export function mergeValues(target: JsonObject, patch: JsonObject): JsonObject {
   return target;
 }
 
-export type Stamp = { $lastUpdated: string; $lastUpdatedVersion: number };
+/** Desired keys record the section version that wrote them; reported keys only the time. */
+export type Stamp = { $lastUpdated: string; $lastUpdatedVersion?: number };
 
 /** As mergeValues, stamping each changed key's metadata. */
 export function mergeWithMetadata(

@@ -2,16 +2,20 @@ import { emptySection, sectionValues, type JsonObject, type TwinState } from './
 import { mergeValues, mergeWithMetadata, metadataOf } from './mergeValues';
 import { validateSectionSize, validateTwinValues } from './validateTwinValues';
 
-/** What a service writes to a twin: tags and desired properties, either or both. */
+/**
+ * What a write changes: a service writes tags and desired properties, a device its reported
+ * properties (always as a merge).
+ */
 export interface TwinChange {
   tags?: JsonObject | undefined;
   desired?: JsonObject | undefined;
+  reported?: JsonObject | undefined;
 }
 
 /**
  * Applies a change: `merge` as PATCH does (objects merge key by key, `null` deletes a key),
  * `replace` as PUT does (the given sections are replaced whole). The twin's version goes up
- * by one, desired's `$version` when desired changed, and `$metadata` records when each key
+ * by one, a section's `$version` when it changed, and `$metadata` records when each key
  * changed. Throws a 400 when a limit would be broken.
  */
 export function updateTwinState(
@@ -23,6 +27,8 @@ export function updateTwinState(
   if (change.tags !== undefined) validateTwinValues('tags', change.tags, mode === 'merge');
   if (change.desired !== undefined)
     validateTwinValues('properties.desired', change.desired, mode === 'merge');
+  if (change.reported !== undefined)
+    validateTwinValues('properties.reported', change.reported, mode === 'merge');
 
   let tags = current.tags;
   if (change.tags !== undefined) {
@@ -49,9 +55,27 @@ export function updateTwinState(
     validateSectionSize('properties.desired', next.values);
     desired = { ...next.values, $metadata: { ...next.metadata, ...stamp }, $version: version };
   }
-  return {
-    version: current.version + 1,
-    tags,
-    properties: { desired, reported: current.properties.reported ?? emptySection(now) },
-  };
+  let reported = current.properties.reported ?? emptySection(now);
+  if (change.reported !== undefined) {
+    const stamp = { $lastUpdated: now };
+    const next =
+      mode === 'merge'
+        ? mergeWithMetadata(
+            structuredClone(sectionValues(reported)),
+            structuredClone(reported.$metadata),
+            change.reported,
+            stamp,
+          )
+        : {
+            values: structuredClone(change.reported),
+            metadata: metadataOf(change.reported, stamp),
+          };
+    validateSectionSize('properties.reported', next.values);
+    reported = {
+      ...next.values,
+      $metadata: { ...next.metadata, ...stamp },
+      $version: reported.$version + 1,
+    };
+  }
+  return { version: current.version + 1, tags, properties: { desired, reported } };
 }

@@ -5,7 +5,7 @@ import type {
   InvocationContext,
 } from '@azure/functions';
 import { z } from 'zod';
-import type { RegistryServices, ServicesProvider } from '../../composition/RegistryServices';
+import type { RegistryServices, ServicesProvider } from '../RegistryServices';
 import { performance } from 'node:perf_hooks';
 import { withOperation } from '../../adapters/logging/operationContext';
 import { certificateFromHeader } from '../../domain/auth/certificateThumbprints';

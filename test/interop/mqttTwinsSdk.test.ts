@@ -1,0 +1,85 @@
+import type { Twin } from 'azure-iot-device';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/sdkDeviceClient';
+import { uniqueId } from '../support/registryApi';
+import {
+  mqttDeviceClient,
+  startMqttTestStack,
+  type MqttTestStack,
+} from '../support/mqttTestEndpoint';
+
+let stack: MqttTestStack;
+
+beforeAll(async () => {
+  stack = await startMqttTestStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** The SDK adds `update` to `properties.reported` at run time (its typings show a plain map). */
+type Reported = { update(patch: unknown, done: (error?: Error) => void): void };
+
+const reportedUpdate = (twin: Twin, patch: Record<string, unknown>) =>
+  new Promise<void>((resolve, reject) =>
+    (twin.properties.reported as Reported).update(patch, (error) =>
+      error ? reject(error) : resolve(),
+    ),
+  );
+
+describe('twins over MQTT with azure-iot-device-mqtt', () => {
+  it('gets the twin and stores reported properties, versioned, in the registry', async () => {
+    const deviceId = uniqueId('mqtttwin');
+    const sasKey = await stack.register(deviceId);
+    await stack.rt.runtime.services.twins.update(
+      deviceId,
+      null,
+      { desired: { interval: 30 } },
+      'merge',
+      { kind: 'any' },
+    );
+    const client = await mqttDeviceClient(stack, deviceId, sasKey);
+    await client.open();
+    try {
+      const twin = await client.getTwin();
+      expect(twin.properties.desired).toMatchObject({ interval: 30, $version: 2 });
+      expect(twin.properties.reported).toMatchObject({ $version: 1 });
+
+      await reportedUpdate(twin, { firmware: '1.2', telemetry: { on: true, rate: 5 } });
+      await reportedUpdate(twin, { telemetry: { rate: null } });
+      const stored = await stack.rt.runtime.services.twins.get(deviceId, null);
+      expect(stored.properties.reported).toMatchObject({
+        firmware: '1.2',
+        telemetry: { on: true },
+        $version: 3,
+      });
+      expect(stored.properties.reported.$metadata).toHaveProperty('firmware.$lastUpdated');
+      // A fresh read from the device sees its own writes.
+      const again = await client.getTwin();
+      expect(again.properties.reported).toMatchObject({ firmware: '1.2', telemetry: { on: true } });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses a reported patch beyond IoT Hub limits with a 400 and keeps the twin', async () => {
+    const deviceId = uniqueId('mqtttwinbad');
+    const client = await mqttDeviceClient(stack, deviceId, await stack.register(deviceId));
+    await client.open();
+    try {
+      const twin = await client.getTwin();
+      await expect(reportedUpdate(twin, { 'bad key': 1 })).rejects.toThrow(/bad key/);
+      await expect(reportedUpdate(twin, { big: 'x'.repeat(5000) })).rejects.toThrow(/4 KB/);
+      const stored = await stack.rt.runtime.services.twins.get(deviceId, null);
+      expect(stored.properties.reported.$version).toBe(1);
+      // The session stays usable after refusals.
+      await reportedUpdate(twin, { ok: true });
+      await eventually(
+        () => stack.rt.runtime.services.twins.get(deviceId, null),
+        (t) => t.properties.reported.ok === true,
+      );
+    } finally {
+      await client.close();
+    }
+  });
+});
