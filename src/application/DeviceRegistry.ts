@@ -74,11 +74,10 @@ export class DeviceRegistry {
   ): Promise<DeviceIdentity> {
     const { store, clock } = this.deps;
     const device = await retryOnConflict(async () => {
-      // The twin is read only when the write changes it, or when a notification will carry it.
-      const [existing, changing] = await Promise.all([
-        store.readDevice(deviceId),
-        twin ? store.readTwin(deviceId, null) : null,
-      ]);
+      // One read for the device, its ledger and its twin (what a twin change starts from, and
+      // what a status notification carries), instead of one after the other.
+      const state = await store.readDeviceState(deviceId);
+      const existing = state.device;
       if (!existing) throw notFound(deviceId);
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
       if (etag !== existing.etag) throw preconditionFailed(deviceId);
@@ -89,26 +88,36 @@ export class DeviceRegistry {
         clock.now(),
         this.lookupEdgeScope,
       );
-      const { nextTwin, twinChange } = this.twinReplace(changing, twin);
+      const { nextTwin, twinChange } = this.twinReplace(twin ? state.twin : null, twin);
       const statusChanged = draft.status !== existing.status;
       if (!statusChanged && !twinChange) return store.replaceDevice(draft, etag);
       // A status change is a lifecycle event, a twin change a twin change event: each commits
       // with its notification.
-      const [updated] = await commitLifecycle(this.deps, deviceId, async (ledger) => {
-        // The body is the twin as this commit leaves it: read after the ledger, as a twin
-        // write moves the ledger and so makes this commit plan again with the newer twin.
-        const body = statusChanged ? (nextTwin ?? (await store.readTwin(deviceId, null))) : null;
-        return {
-          writes: [{ op: 'replaceDevice', draft, etag, twin: nextTwin }],
-          next: ledger,
-          notifications: [
-            ...(statusChanged
-              ? [this.notification('updateDeviceIdentityStatus', draft, body?.twin)]
-              : []),
-            ...(twinChange ? [twinChange] : []),
-          ],
-        };
-      });
+      let firstRound = true;
+      const [updated] = await commitLifecycle(
+        this.deps,
+        deviceId,
+        async (ledger) => {
+          // The body is the twin as this commit leaves it. The twin read with the ledger serves
+          // the first round; a later one (the ledger moved, maybe by a twin write) reads it again.
+          const read = firstRound ? state.twin : null;
+          firstRound = false;
+          const body = statusChanged
+            ? (nextTwin ?? read ?? (await store.readTwin(deviceId, null)))
+            : null;
+          return {
+            writes: [{ op: 'replaceDevice', draft, etag, twin: nextTwin }],
+            next: ledger,
+            notifications: [
+              ...(statusChanged
+                ? [this.notification('updateDeviceIdentityStatus', draft, body?.twin)]
+                : []),
+              ...(twinChange ? [twinChange] : []),
+            ],
+          };
+        },
+        state.ledger,
+      );
       return updated as DeviceIdentity;
     }, ifMatch.kind === 'any');
     this.deps.observer?.identityChanged(deviceId, null);
@@ -119,41 +128,50 @@ export class DeviceRegistry {
   async delete(deviceId: string, ifMatch: IfMatch): Promise<void> {
     const { store } = this.deps;
     const modules = await retryOnConflict(async () => {
-      const existing = await store.readDevice(deviceId);
+      const state = await store.readDeviceState(deviceId);
+      const existing = state.device;
       if (!existing) throw notFound(deviceId);
       const etag = ifMatch.kind === 'etag' ? ifMatch.etag : existing.etag;
       if (etag !== existing.etag) throw preconditionFailed(deviceId);
       let deleted: ModuleIdentity[] = [];
-      await commitLifecycle(this.deps, deviceId, async (ledger) => {
-        deleted = ledger.hadModules
-          ? (await store.listModules(deviceId)).filter(
-              (m) => m.deviceGenerationId === existing.generationId,
-            )
-          : [];
-        // Each delete notification carries the twin as it was (read after the ledger, so a
-        // twin write in between makes this commit plan again).
-        const [twin, ...moduleTwins] = await Promise.all([
-          store.readTwin(deviceId, null),
-          ...deleted.map((m) => store.readTwin(deviceId, m.moduleId)),
-        ]);
-        return {
-          writes: [
-            { op: 'deleteDevice', etag },
-            ...deleted.map((m) => ({
-              op: 'deleteModule' as const,
-              moduleId: m.moduleId,
-              etag: null,
-            })),
-          ],
-          next: { ...ledger, generationId: null, modules: 0 },
-          notifications: [
-            ...deleted.map((m, i) =>
-              this.notification('deleteDeviceIdentity', m, moduleTwins[i]?.twin),
-            ),
-            this.notification('deleteDeviceIdentity', existing, twin?.twin),
-          ],
-        };
-      });
+      let firstRound = true;
+      await commitLifecycle(
+        this.deps,
+        deviceId,
+        async (ledger) => {
+          deleted = ledger.hadModules
+            ? (await store.listModules(deviceId)).filter(
+                (m) => m.deviceGenerationId === existing.generationId,
+              )
+            : [];
+          // Each delete notification carries the twin as it was (read with or after the
+          // ledger, so a twin write in between makes this commit plan again).
+          const read = firstRound ? state.twin : null;
+          firstRound = false;
+          const [twin, ...moduleTwins] = await Promise.all([
+            read ?? store.readTwin(deviceId, null),
+            ...deleted.map((m) => store.readTwin(deviceId, m.moduleId)),
+          ]);
+          return {
+            writes: [
+              { op: 'deleteDevice', etag },
+              ...deleted.map((m) => ({
+                op: 'deleteModule' as const,
+                moduleId: m.moduleId,
+                etag: null,
+              })),
+            ],
+            next: { ...ledger, generationId: null, modules: 0 },
+            notifications: [
+              ...deleted.map((m, i) =>
+                this.notification('deleteDeviceIdentity', m, moduleTwins[i]?.twin),
+              ),
+              this.notification('deleteDeviceIdentity', existing, twin?.twin),
+            ],
+          };
+        },
+        state.ledger,
+      );
       return deleted;
     }, ifMatch.kind !== 'etag');
     this.deps.observer?.identityChanged(deviceId, null);

@@ -166,6 +166,12 @@ export const settingsSchema = z.object({
   JOBS_VISIBILITY_SECONDS: count(30),
   /** How long one query request may take in Cosmos DB, all its pages included; then 503. */
   QUERY_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(10),
+  /**
+   * Local host only: where the lifecycle relay and the Event Hubs consumers run. `host`: in the
+   * host's process (as one Function App instance runs every trigger); `process`: in a process
+   * of their own, as other instances of the Function App would.
+   */
+  LOCAL_PIPELINE: z.enum(['host', 'process']).default('host'),
   /** The MQTT device endpoint (its own process): MQTT over TLS, and over WebSockets over TLS. */
   MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(8883),
   MQTT_WS_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
@@ -181,6 +187,13 @@ export const settingsSchema = z.object({
   /** ...and at most this many sessions per second (reads of the registry are bounded). */
   MQTT_SESSION_CHECKS_PER_SECOND: count(500),
   MQTT_MAX_CONNECTIONS: count(50_000),
+  /**
+   * The endpoint's internal port for direct method calls from the Function App (plain HTTP on
+   * HOST, each call signed with a ServiceConnect policy key), and the address it records in
+   * its sessions for them (default: http://{HOST, or the first non-loopback IPv4}:{port}).
+   */
+  MQTT_METHODS_PORT: z.coerce.number().int().min(0).max(65535).default(8084),
+  MQTT_METHODS_URL: z.url({ protocol: /^https?$/ }).optional(),
   // Local host only.
   PORT: z.coerce.number().int().min(0).max(65535).default(7071),
   HTTPS_PORT: z.coerce.number().int().min(0).max(65535).default(7443),

@@ -4,12 +4,13 @@ import type { BulkRegistry } from '../application/BulkRegistry';
 import type { DeviceRegistry } from '../application/DeviceRegistry';
 import type { ModuleRegistry } from '../application/ModuleRegistry';
 import type { TwinRegistry } from '../application/TwinRegistry';
+import type { DirectMethods } from '../application/methods/DirectMethods';
 import type { TwinQueryService } from '../application/TwinQueryService';
 import type { CaCertificates } from '../application/CaCertificates';
 import type { Metrics } from '../ports/Metrics';
 import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
 import type { Clock } from '../ports/Clock';
-import type { LivenessServices } from '../liveness/LivenessServices';
+import type { LivenessServices } from '../application/liveness/LivenessServices';
 import type { DeviceMessageIngress } from '../application/device/DeviceMessageIngress';
 import type { LifecycleRelay } from '../application/lifecycle/LifecycleRelay';
 import type { CatalogSync } from '../application/catalog/CatalogSync';
@@ -23,6 +24,8 @@ export interface RegistryServices {
   devices: DeviceRegistry;
   modules: ModuleRegistry;
   twins: TwinRegistry;
+  /** Direct methods, carried to the MQTT endpoint instance holding the device's session. */
+  methods: DirectMethods;
   queries: TwinQueryService;
   /** Automatic device management: configurations and their metrics. */
   configurations: ConfigurationRegistry;

@@ -19,6 +19,7 @@ import { parseTelemetryTopic, subscriptionAllowed } from '../domain/connection/m
 import { parseDeviceRequestTopic } from '../domain/connection/parseDeviceRequestTopic';
 import { parsePropertyBag } from '../domain/connection/parsePropertyBag';
 import { isRegistryError } from '../domain/errors/RegistryError';
+import type { DesiredPatch } from '../domain/twin/desiredPatchOf';
 import type { Clock } from '../ports/Clock';
 import { refKey, type IdentityRef } from '../ports/LivenessStore';
 import type { Logger } from '../ports/Logger';
@@ -42,6 +43,8 @@ export interface MqttEndpointDeps {
   ingress: DeviceMessageIngress;
   twins: DeviceTwins;
   sessions: LiveSessions;
+  /** A device answered a direct method call. */
+  methodAnswered: (ref: IdentityRef, rid: string, status: number, payload: Buffer) => void;
   hostNames: readonly string[];
   clock: Clock;
   logger: Logger;
@@ -79,6 +82,8 @@ export class MqttEndpoint {
   private readonly clients = new Map<string, Client>();
   /** The topic filters each client subscribed to, with the QoS granted. */
   private readonly subscriptions = new WeakMap<Client, Map<string, 0 | 1>>();
+  /** The newest desired `$version` each client was shown (a GET or a patch). */
+  private readonly desiredVersions = new WeakMap<Client, number>();
   private tls: TlsServer | undefined;
   private https: HttpsServer | undefined;
   private wss: WebSocketServer | undefined;
@@ -293,13 +298,43 @@ export class MqttEndpoint {
     if (payload.length > MAX_MESSAGE_BYTES)
       return Promise.reject(new Error(`A request is at most ${MAX_MESSAGE_BYTES} bytes`));
     if (request.kind === 'methodResponse') {
-      this.onMethodResponse?.(session.ref, request.rid, request.status, payload);
+      this.deps.methodAnswered(session.ref, request.rid, request.status, payload);
       return Promise.resolve();
     }
     void twinReply(this.deps.twins, session.ref, request, payload, this.deps.logger).then(
-      (answer) => this.send(client, answer, TWIN_RESPONSE_TOPICS),
+      (answer) => {
+        if (answer.desiredVersion !== undefined) this.showedDesired(client, answer.desiredVersion);
+        this.send(client, answer, TWIN_RESPONSE_TOPICS);
+      },
     );
     return Promise.resolve();
+  }
+
+  /**
+   * Sends a desired-property patch to the identity's client here, if it subscribed to desired
+   * updates. A patch no newer than what the client was shown (a duplicate event, one older
+   * than its last GET) is not sent: IoT Hub's `$version` only rises.
+   */
+  pushDesired(ref: IdentityRef, patch: DesiredPatch): boolean {
+    const client = this.clients.get(refKey(ref));
+    if (!client || client.closed) return false;
+    if ((this.desiredVersions.get(client) ?? 0) >= patch.$version) return false;
+    const sent = this.send(
+      client,
+      {
+        topic: `$iothub/twin/PATCH/properties/desired/?$version=${patch.$version}`,
+        payload: Buffer.from(JSON.stringify(patch)),
+      },
+      DESIRED_TOPICS,
+      1,
+    );
+    if (sent) this.showedDesired(client, patch.$version);
+    return sent;
+  }
+
+  private showedDesired(client: Client, version: number): void {
+    if ((this.desiredVersions.get(client) ?? 0) < version)
+      this.desiredVersions.set(client, version);
   }
 
   /** Set by the direct methods relay: a device answered a method call. */

@@ -11,6 +11,9 @@ import { resolveConnections } from '../composition/resolveConnections';
 import type { Settings } from '../config/Settings';
 import type { IdentityEventFeed } from '../ports/IdentityEventFeed';
 import type { Logger } from '../ports/Logger';
+import { MethodCalls } from './MethodCalls';
+import { methodsAddress } from './methodsAddress';
+import { MethodsListener } from './MethodsListener';
 import { MqttEndpoint } from './MqttEndpoint';
 
 export interface RunningMqttEndpoint {
@@ -21,6 +24,8 @@ export interface RunningMqttEndpoint {
   orphansClosed: number;
   sessions: LiveSessions;
   endpoint: MqttEndpoint;
+  /** Where it takes direct method calls (recorded with each session). */
+  methodsUrl: string;
   /** Stops listening, closes every session and records their ends (within `ms`). */
   stop(ms?: number): Promise<void>;
 }
@@ -46,6 +51,21 @@ export async function createMqttEndpoint(
 ): Promise<RunningMqttEndpoint> {
   const { services } = runtime;
   const instanceId = settings.MQTT_INSTANCE_ID ?? hostname();
+  const host = options.host ?? settings.HOST;
+  // Calls name sessions of the endpoint built below: none exists before it listens.
+  const calls = new MethodCalls((ref, message, filter) => mqtt.deliver(ref, message, filter));
+  const methods = new MethodsListener({
+    calls,
+    policies: services.policies,
+    hostNames: services.hostNames,
+    clock: services.clock,
+    logger,
+  });
+  const methodsUrl = methodsAddress(
+    settings.MQTT_METHODS_URL,
+    host,
+    await methods.listen(settings.MQTT_METHODS_PORT, host),
+  );
   const states = new ConnectionStates({
     sessions: guardDependency(
       new CosmosSessionStore(runtime.identities),
@@ -56,6 +76,7 @@ export async function createMqttEndpoint(
     clock: services.clock,
     hubName: runtime.hubName,
     owner: instanceId,
+    methodsUrl,
   });
   const orphansClosed = await states.closeOrphans();
   if (orphansClosed > 0)
@@ -71,6 +92,16 @@ export async function createMqttEndpoint(
       checksPerSecond: settings.MQTT_SESSION_CHECKS_PER_SECOND,
     },
   );
+  const mqtt = new MqttEndpoint({
+    authenticator: runtime.deviceAuthenticator,
+    ingress: services.deviceIngress,
+    twins: new DeviceTwins(services.twins),
+    sessions,
+    methodAnswered: (ref, rid, status, payload) => calls.answered(ref, rid, status, payload),
+    hostNames: services.hostNames,
+    clock: services.clock,
+    logger,
+  });
   let feed: IdentityEventFeed | null = null;
   const hubs = resolveConnections(settings).eventHubs;
   if (options.events !== 'none' && hubs) {
@@ -78,38 +109,34 @@ export async function createMqttEndpoint(
       consumerClient(hubs, settings.MQTT_CONSUMER_GROUP, settings.LIVENESS_EVENTHUB_NAME),
       logger,
     );
-    feed.start((event) =>
-      event.kind === 'lifecycle'
-        ? sessions.identityChanged(event.ref.deviceId, event.ref.moduleId)
-        : sessions.sessionChanged(event.ref),
-    );
+    feed.start((event) => {
+      if (event.kind === 'lifecycle')
+        sessions.identityChanged(event.ref.deviceId, event.ref.moduleId);
+      else if (event.kind === 'connectionState') sessions.sessionChanged(event.ref);
+      // Every instance reads every event: the one holding the session delivers it.
+      else mqtt.pushDesired(event.ref, event.patch);
+    });
   }
-  const endpoint = new MqttEndpoint({
-    authenticator: runtime.deviceAuthenticator,
-    ingress: services.deviceIngress,
-    twins: new DeviceTwins(services.twins),
-    sessions,
-    hostNames: services.hostNames,
-    clock: services.clock,
-    logger,
-  });
-  await endpoint.listen({
+  await mqtt.listen({
     ...options.tls,
-    host: options.host ?? settings.HOST,
+    host,
     port: settings.MQTT_PORT,
     wsPort: settings.MQTT_WS_PORT,
     maxConnections: settings.MQTT_MAX_CONNECTIONS,
   });
   sessions.start();
   return {
-    port: endpoint.port,
-    wsPort: endpoint.wsPort,
+    port: mqtt.port,
+    wsPort: mqtt.wsPort,
     instanceId,
     orphansClosed,
     sessions,
-    endpoint,
+    endpoint: mqtt,
+    methodsUrl,
     stop: async (ms = 5_000) => {
-      await endpoint.close();
+      calls.close();
+      await methods.close();
+      await mqtt.close();
       await sessions.stop(ms);
       await feed?.close().catch(() => undefined);
     },

@@ -11,6 +11,9 @@ export interface MqttReply {
   payload: Buffer;
 }
 
+/** A twin reply, with the desired `$version` a GET showed the device. */
+export type TwinReply = MqttReply & { desiredVersion?: number };
+
 const reply = (status: number, rid: string, body: unknown, extra = ''): MqttReply => ({
   topic: `$iothub/twin/res/${status}/?$rid=${encodeURIComponent(rid)}${extra}`,
   payload: Buffer.from(body === undefined ? '' : JSON.stringify(body)),
@@ -37,9 +40,12 @@ export async function twinReply(
   request: { kind: 'getTwin' | 'patchReported'; rid: string },
   payload: Buffer,
   logger: Logger,
-): Promise<MqttReply> {
+): Promise<TwinReply> {
   try {
-    if (request.kind === 'getTwin') return reply(200, request.rid, await twins.get(ref));
+    if (request.kind === 'getTwin') {
+      const twin = await twins.get(ref);
+      return { ...reply(200, request.rid, twin), desiredVersion: twin.desired.$version };
+    }
     const version = await twins.patchReported(ref, payload);
     return reply(204, request.rid, undefined, `&$version=${version}`);
   } catch (error) {

@@ -11,13 +11,16 @@ export interface StoredLiveness {
 }
 
 /**
- * One entry's change: the new record (null removes it), the etag it was read with (null: it
- * did not exist), the deadline its index row was filed under, and alerts raised by the change.
- * The store applies the record, its deadline index row and its alerts atomically.
+ * One entry's change: the new record (null removes it), the record and etag it was read with
+ * (null: it did not exist), the deadline its index row was filed under, and alerts raised by
+ * the change. The store applies the record, its index rows, its partition's counts and its
+ * alerts atomically. A write with neither record nor etag only drops the deadline index row.
  */
 export interface LivenessWrite {
   ref: IdentityRef;
   record: LivenessRecord | null;
+  /** What `etag` was read with: the counts and the state index move from it. */
+  before: LivenessRecord | null;
   etag: string | null;
   indexedDeadline: string | null;
   alerts: LivenessAlert[];
@@ -76,11 +79,21 @@ export interface LivenessStore {
    * same transaction), oldest first, at most `limit`.
    */
   listPendingAlerts(limit: number): Promise<LivenessAlert[]>;
+  /**
+   * Puts recorded alerts into the time-ordered alert log (the store does so after each commit;
+   * the relay again for alerts a crash left pending). Idempotent.
+   */
+  logAlerts(alerts: readonly LivenessAlert[]): Promise<void>;
   /** Clears the pending mark of published alerts; a mark already gone is fine. */
   completeAlerts(alerts: readonly LivenessAlert[]): Promise<void>;
+  /** From counters kept with the state rows: a constant number of reads whatever the fleet. */
   countByState(): Promise<Record<LivenessState, number>>;
   recordProgress(progress: readonly PipelineProgress[]): Promise<void>;
   readProgress(): Promise<PipelineProgress[]>;
 }
+
+/** The state an entry is counted and indexed under; tombstones are in none. */
+export const countedState = (r: LivenessRecord | null): LivenessState | null =>
+  r === null || r.deletedAt !== null ? null : r.state;
 
 export const refKey = (ref: IdentityRef): string => `${ref.deviceId}\u0000${ref.moduleId ?? ''}`;

@@ -86,8 +86,22 @@ export class LedgerConflict extends Error {
  * mismatch, DeviceNotFound / ModuleNotFound when the target is gone; LedgerConflict when a
  * commit's ledger changed.
  */
+/** A device, its ledger and its twin, as one read saw them. */
+export interface DeviceState {
+  device: DeviceIdentity | null;
+  ledger: LedgerRead;
+  /** As readTwin answers it (a new one for a device stored before twins existed). */
+  twin: StoredTwin | null;
+}
+
 export interface RegistryStore {
-  readDevice(deviceId: string): Promise<DeviceIdentity | null>;
+  readDevice(deviceId: string): Promise<DeviceState['device']>;
+  /**
+   * The device with its ledger and twin, the twin read no earlier than the ledger (so a
+   * commit on that ledger fails if the twin changed since): one round trip where the store
+   * can, where an update or a delete would otherwise make three.
+   */
+  readDeviceState(deviceId: string): Promise<DeviceState>;
   /** A write that emits no notification (an update that keeps the status). */
   replaceDevice(draft: DeviceDraft, etag: string, twin?: StoredTwin): Promise<DeviceIdentity>;
   listDevices(pageSize: number, continuationToken?: string): Promise<Page<DeviceIdentity>>;

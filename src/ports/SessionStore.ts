@@ -11,6 +11,8 @@ export interface SessionRecord extends IdentityRef {
   connected: boolean;
   /** ISO time of the last change. */
   changedAt: string;
+  /** Where the owner takes direct method calls for its sessions (it wrote this, not a caller). */
+  methodsUrl?: string;
 }
 
 export interface StoredSession {

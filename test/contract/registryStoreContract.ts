@@ -159,6 +159,22 @@ export function registryStoreContract(
       expect(await store.readDevice(id('missing'))).toBeNull();
     });
 
+    it('reads a device with its ledger and twin in one go, as the single reads do', async () => {
+      const deviceId = id('state');
+      await createDevice(store, deviceDraft(deviceId));
+      const state = await store.readDeviceState(deviceId);
+      expect(state).toEqual({
+        device: await store.readDevice(deviceId),
+        ledger: await store.readLedger(deviceId),
+        twin: await store.readTwin(deviceId, null),
+      });
+      expect(state.ledger.etag).not.toBeNull();
+      expect(state.twin?.revision).toBeTruthy();
+      const missing = await store.readDeviceState(id('missing'));
+      expect(missing.device).toBeNull();
+      expect(missing.ledger.etag).toBeNull();
+    });
+
     it('replaces only on a matching etag and gives a new etag', async () => {
       const deviceId = id('replace');
       const v1 = await createDevice(store, deviceDraft(deviceId));

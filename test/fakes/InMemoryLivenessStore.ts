@@ -5,7 +5,9 @@ import {
   type LivenessState,
 } from '../../src/domain/liveness/LivenessRecord';
 import {
+  countedState,
   refKey,
+  type AlertFilter,
   type DueEntry,
   type IdentityRef,
   type LivenessStore,
@@ -23,6 +25,8 @@ import type { Page } from '../../src/ports/RegistryStore';
  * alerts with their pending marks, an alert recorded twice refused like TableLivenessStore's
  * `create`) and the same counters, so a sweep's reads can be compared across sizes. The index
  * groups entries by deadline, so a million entries stay cheap to file and to scan in order.
+ * Counts per state, the state index and the time-ordered log are kept like the table's, and
+ * their reads counted the same way (a summary reads `partitions` counter rows).
  */
 export class InMemoryLivenessStore implements LivenessStore {
   readonly counters = { reads: 0, writeRequests: 0, entityWrites: 0, queries: 0, entitiesRead: 0 };
@@ -30,11 +34,22 @@ export class InMemoryLivenessStore implements LivenessStore {
   /** Deadline (ISO) → keys filed under it; `deadlines` keeps them in order. */
   private readonly index = new Map<string, Set<string>>();
   private deadlines: string[] = [];
-  private readonly alerts: StoredAlert[] = [];
   private readonly alertIds = new Set<string>();
   private readonly pending = new Map<string, LivenessAlert>();
   private progress: PipelineProgress[] = [];
   private version = 0;
+  private readonly counts: Record<LivenessState, number> = { neverSeen: 0, online: 0, silent: 0 };
+  /** State → keys in it, in insertion order (a listing's pages follow it). */
+  private readonly byState = new Map<LivenessState, Set<string>>([
+    ['neverSeen', new Set()],
+    ['online', new Set()],
+    ['silent', new Set()],
+  ]);
+  /** The alert log in time order (then id), as the table's log partition keeps it. */
+  private log: StoredAlert[] = [];
+  private readonly logged = new Set<string>();
+
+  constructor(private readonly partitions = 64) {}
 
   readMany(refs: readonly IdentityRef[]): Promise<Map<string, StoredLiveness>> {
     const found = new Map<string, StoredLiveness>();
@@ -78,6 +93,18 @@ export class InMemoryLivenessStore implements LivenessStore {
         if (w.indexedDeadline !== null) this.unfile(w.indexedDeadline, key);
         if (filed !== null) this.file(filed, key);
       }
+      const was = countedState(w.before);
+      const is = countedState(w.record);
+      if (was !== is && !(w.record === null && w.etag === null)) {
+        if (was !== null) {
+          this.counts[was]--;
+          this.byState.get(was)?.delete(key);
+        }
+        if (is !== null) {
+          this.counts[is]++;
+          this.byState.get(is)?.add(key);
+        }
+      }
       if (w.record === null) {
         if (current && w.etag !== null) {
           this.entries.delete(key);
@@ -92,12 +119,36 @@ export class InMemoryLivenessStore implements LivenessStore {
       for (const alert of w.alerts) {
         const id = `${alert.at}|${alert.kind}|${key}`;
         this.alertIds.add(id);
-        this.alerts.push({ ...alert, id });
         this.pending.set(id, alert);
         this.counters.entityWrites += 2;
       }
+      this.addToLog(w.alerts);
     }
     return Promise.resolve({ lost, etags });
+  }
+
+  logAlerts(alerts: readonly LivenessAlert[]): Promise<void> {
+    this.addToLog(alerts);
+    return Promise.resolve();
+  }
+
+  private addToLog(alerts: readonly LivenessAlert[]): void {
+    for (const alert of alerts) {
+      const id = `${alert.at}|${alert.kind}|${refKey(alert)}`;
+      this.counters.entityWrites += 2;
+      if (this.logged.has(id)) continue;
+      this.logged.add(id);
+      const stored = { ...alert, id };
+      let lo = 0;
+      let hi = this.log.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const m = this.log[mid] as StoredAlert;
+        if (m.at < alert.at || (m.at === alert.at && m.id < id)) lo = mid + 1;
+        else hi = mid;
+      }
+      this.log.splice(lo, 0, stored);
+    }
   }
 
   listDue(until: string, limit: number): Promise<DueEntry[]> {
@@ -115,16 +166,53 @@ export class InMemoryLivenessStore implements LivenessStore {
     return Promise.resolve(due);
   }
 
-  listByState(state: LivenessState | undefined, pageSize: number): Promise<Page<LivenessRecord>> {
-    const items = [...this.entries.values()]
-      .map((e) => e.record)
-      .filter((r) => r.deletedAt === null && (state === undefined || r.state === state))
-      .slice(0, pageSize);
-    return Promise.resolve({ items, continuationToken: undefined });
+  /** Pages of the state index: offsets stand in for the table's continuation tokens. */
+  listByState(
+    state: LivenessState | undefined,
+    pageSize: number,
+    continuationToken?: string,
+  ): Promise<Page<LivenessRecord>> {
+    const start = continuationToken === undefined ? 0 : Number(continuationToken);
+    this.counters.queries++;
+    const keys = state === undefined ? this.entries.keys() : (this.byState.get(state) ?? []);
+    const items: LivenessRecord[] = [];
+    let seen = 0;
+    let more = false;
+    for (const key of keys) {
+      if (seen++ < start) continue;
+      if (items.length >= pageSize) {
+        more = true;
+        break;
+      }
+      const record = this.entries.get(key)?.record;
+      // The table's rows of online entries are point-read: two entities each.
+      this.counters.entitiesRead += state === 'online' ? 2 : 1;
+      if (record && record.deletedAt === null) items.push(record);
+    }
+    return Promise.resolve({
+      items,
+      continuationToken: more ? String(start + items.length) : undefined,
+    });
   }
 
-  listAlerts(pageSize: number): Promise<Page<StoredAlert>> {
-    return Promise.resolve({ items: this.alerts.slice(0, pageSize), continuationToken: undefined });
+  listAlerts(
+    pageSize: number,
+    continuationToken?: string,
+    filter: AlertFilter = {},
+  ): Promise<Page<StoredAlert>> {
+    this.counters.queries++;
+    let all = this.log;
+    if (filter.deviceId !== undefined) all = all.filter((a) => a.deviceId === filter.deviceId);
+    const start = continuationToken === undefined ? 0 : Number(continuationToken);
+    const items = filter.newestFirst
+      ? all.slice(Math.max(0, all.length - start - pageSize), all.length - start).reverse()
+      : all.slice(start, start + pageSize);
+    this.counters.entitiesRead += items.length;
+    const next = start + items.length;
+    return Promise.resolve({
+      items,
+      continuationToken: next < all.length ? String(next) : undefined,
+    });
   }
 
   listPendingAlerts(limit: number): Promise<LivenessAlert[]> {
@@ -138,10 +226,10 @@ export class InMemoryLivenessStore implements LivenessStore {
   }
 
   countByState(): Promise<Record<LivenessState, number>> {
-    const counts: Record<LivenessState, number> = { neverSeen: 0, online: 0, silent: 0 };
-    for (const { record } of this.entries.values())
-      if (record.deletedAt === null) counts[record.state]++;
-    return Promise.resolve(counts);
+    // One counter row per table partition, as the table keeps them.
+    this.counters.reads += this.partitions;
+    this.counters.entitiesRead += this.partitions;
+    return Promise.resolve({ ...this.counts });
   }
 
   recordProgress(progress: readonly PipelineProgress[]): Promise<void> {
@@ -175,6 +263,8 @@ export class InMemoryLivenessStore implements LivenessStore {
     }
   }
 }
+
+/** A page from an offset; the token is the offset of the next page. */
 
 function lowerBound(sorted: readonly string[], value: string): number {
   let lo = 0;

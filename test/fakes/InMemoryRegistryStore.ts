@@ -10,6 +10,7 @@ import {
   type CommitResult,
   type IdentityWrite,
   type LedgerRead,
+  type DeviceState,
   type LifecycleCommit,
   type Page,
   type RegistryStore,
@@ -40,6 +41,14 @@ export class InMemoryRegistryStore implements RegistryStore, LifecycleOutbox {
 
   readDevice(deviceId: string) {
     return Promise.resolve(structuredClone(this.devices.get(deviceId) ?? null));
+  }
+
+  async readDeviceState(deviceId: string): Promise<DeviceState> {
+    return {
+      ledger: await this.readLedger(deviceId),
+      device: await this.readDevice(deviceId),
+      twin: await this.readTwin(deviceId, null),
+    };
   }
 
   replaceDevice(draft: DeviceDraft, etag: string, twin?: StoredTwin) {

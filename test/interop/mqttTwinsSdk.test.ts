@@ -1,7 +1,7 @@
 import type { Twin } from 'azure-iot-device';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/sdkDeviceClient';
-import { uniqueId } from '../support/registryApi';
+import { api, uniqueId } from '../support/registryApi';
 import {
   mqttDeviceClient,
   startMqttTestStack,
@@ -78,6 +78,63 @@ describe('twins over MQTT with azure-iot-device-mqtt', () => {
         () => stack.rt.runtime.services.twins.get(deviceId, null),
         (t) => t.properties.reported.ok === true,
       );
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('pushes desired properties changed through the service API, to whichever instance holds the session', async () => {
+    const second = await stack.another('test-desired');
+    const deviceId = uniqueId('mqttdesired');
+    const client = await mqttDeviceClient(stack, deviceId, await stack.register(deviceId), {
+      port: second.port,
+    });
+    await client.open();
+    try {
+      const twin = await client.getTwin();
+      const patches: Record<string, unknown>[] = [];
+      twin.on('properties.desired', (delta: Record<string, unknown>) =>
+        patches.push(structuredClone(delta)),
+      );
+      // The listener subscribes: the first event is the desired state the GET brought.
+      await eventually(
+        () => Promise.resolve(patches.length),
+        (n) => n >= 1,
+      );
+      const patch = (desired: Record<string, unknown>) =>
+        api('PATCH', `/twins/${deviceId}`, {
+          baseUrl: stack.rt.url,
+          body: { properties: { desired } },
+        });
+      // Retried until the subscription is in place: IoT Hub sends nothing before it.
+      let rate = 0;
+      await eventually(
+        async () => {
+          expect((await patch({ rate: ++rate, cfg: { mode: 'eco' } })).status).toBe(200);
+          return patches.slice(1).find((p) => p.cfg !== undefined);
+        },
+        (p) => p !== undefined,
+        15_000,
+      );
+      expect((await patch({ cfg: { mode: null }, extra: true })).status).toBe(200);
+      const last = await eventually(
+        () => Promise.resolve(patches.slice(1).find((p) => p.extra === true)),
+        (p) => p !== undefined,
+        10_000,
+      );
+      expect(last).toEqual({ cfg: { mode: null }, extra: true, $version: last!.$version });
+      expect(typeof last!.$version).toBe('number');
+      // The SDK merged every patch into its copy, which now equals the stored desired section.
+      const stored = await stack.rt.runtime.services.twins.get(deviceId, null);
+      expect(twin.properties.desired).toMatchObject({
+        rate,
+        extra: true,
+        $version: stored.properties.desired.$version,
+      });
+      expect(twin.properties.desired.cfg).toEqual({});
+      // Versions only rise, and none was delivered twice.
+      const versions = patches.slice(1).map((p) => p.$version as number);
+      expect([...new Set(versions)].sort((a, b) => a - b)).toEqual(versions);
     } finally {
       await client.close();
     }

@@ -51,6 +51,7 @@ export async function startMqttTestStack(
       ...rt.settings,
       MQTT_PORT: '0',
       MQTT_WS_PORT: '0',
+      MQTT_METHODS_PORT: '0',
       HOST: '127.0.0.1',
       MQTT_INSTANCE_ID: instanceId,
     });

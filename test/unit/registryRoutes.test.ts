@@ -10,7 +10,7 @@ import { sign } from '../../src/domain/auth/signatureMatches';
 import type { SharedAccessPolicy } from '../../src/domain/auth/SharedAccessPolicy';
 import { registryRoutes } from '../../src/http/registryRoutes';
 import type { RegistryStore } from '../../src/ports/RegistryStore';
-import type { LivenessServices } from '../../src/liveness/LivenessServices';
+import type { LivenessServices } from '../../src/application/liveness/LivenessServices';
 import { silentLogger } from '../../src/ports/Logger';
 import { noMetrics } from '../../src/ports/Metrics';
 import { InMemoryRegistryStore } from '../fakes/InMemoryRegistryStore';
@@ -43,6 +43,7 @@ function services(store: RegistryStore): RegistryServices {
     modules,
     bulk: new BulkRegistry(devices, modules, silentLogger),
     twins: new TwinRegistry(deps),
+    methods: undefined as never,
     queries: undefined as never,
     certificates: undefined as never,
     configurations: undefined as never,

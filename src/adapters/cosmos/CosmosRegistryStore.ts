@@ -13,6 +13,7 @@ import { EMPTY_LEDGER, type DeviceLedger } from '../../domain/lifecycle/DeviceLe
 import {
   LedgerConflict,
   type CommitResult,
+  type DeviceState,
   type IdentityWrite,
   type LedgerRead,
   type LifecycleCommit,
@@ -68,6 +69,42 @@ export class CosmosRegistryStore implements RegistryStore {
   async readDevice(deviceId: string): Promise<DeviceIdentity | null> {
     const doc = await this.read(DEVICE_DOCUMENT_ID, deviceId);
     return doc ? toDevice(deviceDocument.parse(doc)) : null;
+  }
+
+  async readDeviceState(deviceId: string): Promise<DeviceState> {
+    let results: OperationResponse[];
+    try {
+      results =
+        (
+          await this.container.items.batch(
+            [
+              { operationType: 'Read', id: DEVICE_DOCUMENT_ID },
+              { operationType: 'Read', id: LEDGER_DOCUMENT_ID },
+              { operationType: 'Read', id: twinDocumentId(null) },
+            ],
+            deviceId,
+          )
+        ).result ?? [];
+    } catch (error) {
+      throw translateCosmosError(error, {});
+    }
+    const [device, ledger, twin] = results;
+    if (results.length === 3 && results.every((r) => r.statusCode === 200)) {
+      const twinDoc = twin!.resourceBody as JSONObject;
+      return {
+        device: toDevice(deviceDocument.parse(device!.resourceBody)),
+        ledger: ledgerReadOf(ledger!.resourceBody),
+        twin: { twin: fromTwinDocument(twinDoc), revision: twinDoc._etag as string },
+      };
+    }
+    // Something is missing (no such device, or one stored before ledgers or twins existed),
+    // which fails the whole batch: read each, the twin after the ledger.
+    const ledgerRead = await this.readLedger(deviceId);
+    const [found, storedTwin] = await Promise.all([
+      this.readDevice(deviceId),
+      this.readTwin(deviceId, null),
+    ]);
+    return { device: found, ledger: ledgerRead, twin: storedTwin };
   }
 
   async replaceDevice(
@@ -278,9 +315,7 @@ export class CosmosRegistryStore implements RegistryStore {
 
   async readLedger(deviceId: string): Promise<LedgerRead> {
     const doc = await this.read(LEDGER_DOCUMENT_ID, deviceId);
-    if (!doc) return { ledger: EMPTY_LEDGER, etag: null };
-    const { sequence, generationId, modules, hadModules, _etag } = ledgerDocument.parse(doc);
-    return { ledger: { sequence, generationId, modules, hadModules }, etag: _etag };
+    return doc ? ledgerReadOf(doc) : { ledger: EMPTY_LEDGER, etag: null };
   }
 
   /**
@@ -367,6 +402,11 @@ export class CosmosRegistryStore implements RegistryStore {
       return { written };
     }
   }
+}
+
+function ledgerReadOf(doc: unknown): LedgerRead {
+  const { sequence, generationId, modules, hadModules, _etag } = ledgerDocument.parse(doc);
+  return { ledger: { sequence, generationId, modules, hadModules }, etag: _etag };
 }
 
 /** The ledger moved from the state it was read in: created, or replaced on its etag. */

@@ -24,6 +24,7 @@ const sessionDocument = z.object({
   sessionId: z.string(),
   connected: z.boolean(),
   changedAt: z.string(),
+  methodsUrl: z.string().optional(),
   _etag: z.string(),
 });
 
@@ -31,8 +32,8 @@ const sessionDocumentId = (moduleId: string | null): string =>
   moduleId === null ? 'session' : `session.${moduleId}`;
 
 const fromDocument = (doc: unknown): StoredSession => {
-  const { _etag, id: _id, kind: _kind, ...session } = sessionDocument.parse(doc);
-  return { session, etag: _etag };
+  const { _etag, id: _id, kind: _kind, methodsUrl, ...session } = sessionDocument.parse(doc);
+  return { session: methodsUrl === undefined ? session : { ...session, methodsUrl }, etag: _etag };
 };
 
 /**

@@ -4,6 +4,7 @@ import {
   type ReceivedEventData,
   type Subscription,
 } from '@azure/event-hubs';
+import { desiredPatchOf } from '../../domain/twin/desiredPatchOf';
 import type { IdentityEvent, IdentityEventFeed } from '../../ports/IdentityEventFeed';
 import type { Logger } from '../../ports/Logger';
 
@@ -11,7 +12,7 @@ const text = (v: unknown): string | undefined =>
   typeof v === 'string' && v !== '' ? v : undefined;
 
 /**
- * The lifecycle and connection state events of the hub the relay publishes to, read from the
+ * The lifecycle, connection state and twin change events of the hub the relay publishes to, read from the
  * latest position on a consumer group of the MQTT endpoint's own (every instance reads every
  * partition: each needs every event). Telemetry on the same hub is skipped.
  */
@@ -58,7 +59,9 @@ function identityEventOf(e: ReceivedEventData): IdentityEvent | null {
       ? 'lifecycle'
       : source === 'deviceConnectionStateEvents'
         ? 'connectionState'
-        : null;
+        : source === 'twinChangeEvents'
+          ? 'desired'
+          : null;
   if (!kind) return null;
   const deviceId =
     text(props.deviceId) ??
@@ -70,5 +73,18 @@ function identityEventOf(e: ReceivedEventData): IdentityEvent | null {
     text(system['iothub-connection-module-id']) ??
     text(props['iothub-connection-module-id']) ??
     null;
-  return { kind, ref: { deviceId, moduleId } };
+  const ref = { deviceId, moduleId };
+  if (kind !== 'desired') return { kind, ref };
+  const patch = desiredPatchOf(jsonBody(e.body));
+  return patch ? { kind, ref, patch } : null;
+}
+
+/** A body as a publisher sent it: an object, or its JSON as bytes or text. */
+function jsonBody(body: unknown): unknown {
+  if (!Buffer.isBuffer(body) && typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body.toString()) as unknown;
+  } catch {
+    return null;
+  }
 }

@@ -51,4 +51,8 @@ export const storedAlertSchema = z.object({
 /** State rows carry the record as JSON (exact round trip, nulls included) plus `state` to filter on. */
 export type StateEntity = TableEntity<{ state: string; record: string }>;
 
-export type AlertEntity = TableEntity<{ alert: string }>;
+/** Alert rows: the alert as JSON; the device's own rows also its ID, to filter on. */
+export type AlertEntity = TableEntity<{ alert: string; deviceId?: string }>;
+
+/** A state index row: the entry's identity, and its record unless it is online. */
+export type IndexEntity = TableEntity<{ deviceId: string; moduleId: string; record?: string }>;

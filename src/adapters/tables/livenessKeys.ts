@@ -32,6 +32,35 @@ export class LivenessKeys {
     return `d|${deadline}|${escapeKey(ref.deviceId)}|${ref.moduleId === null ? '' : escapeKey(ref.moduleId)}`;
   }
 
+  /** The partition's counts of entries per state, changed with them in each transaction. */
+  counts(): string {
+    return 'c|counts';
+  }
+
+  /** The state index: one row per entry under its state, so a state's entries are one range. */
+  stateIndex(state: string, ref: IdentityRef): string {
+    return `x|${state}|${escapeKey(ref.deviceId)}|${ref.moduleId === null ? '' : escapeKey(ref.moduleId)}`;
+  }
+
+  stateRange(state: string): { from: string; to: string } {
+    return { from: `x|${state}|`, to: `x|${state}}` };
+  }
+
+  /** The alert log's partitions: oldest first, and newest first (keys ascend only). */
+  readonly logPartition = 'alerts';
+  readonly newestLogPartition = 'alertsr';
+
+  /** A log row's key: the alert's time, then its id (as the old log ordered ties). */
+  logRow(at: string, id: string): string {
+    return `${at}|${id}`;
+  }
+
+  newestLogRow(at: string, id: string): string {
+    // Milliseconds counted down from far in the future, then the id reversed in order too.
+    const down = (9e15 - Date.parse(at)).toString().padStart(16, '0');
+    return `${down}|${descending(id)}`;
+  }
+
   /** An alert not yet published: the alert's own row key behind a prefix of its own. */
   pendingAlert(alertRowKey: string): string {
     return `q|${alertRowKey}`;
@@ -40,6 +69,20 @@ export class LivenessKeys {
   alert(ref: IdentityRef, at: string, kind: string): string {
     return `a|${at}|${kind}|${escapeKey(ref.deviceId)}|${ref.moduleId === null ? '' : escapeKey(ref.moduleId)}`;
   }
+}
+
+/**
+ * A key that sorts in the reverse order of `id` (escaped keys are printable ASCII): each
+ * character mirrored into the fullwidth block, and a last character above all of them, so a
+ * prefix sorts after the keys that extend it.
+ */
+function descending(id: string): string {
+  let out = '';
+  for (const c of id) {
+    const code = c.charCodeAt(0);
+    out += code >= 0x20 && code <= 0x7e ? String.fromCharCode(0xff00 + (0x7f - code)) : c;
+  }
+  return `${out}\uff60`;
 }
 
 /** Table keys may not hold / \ # ? or control characters; '|' separates key parts here. */

@@ -26,6 +26,8 @@ export interface ConnectionStatesDeps {
   hubName: string;
   /** This endpoint instance. */
   owner: string;
+  /** Where this instance takes direct method calls, recorded with each session it opens. */
+  methodsUrl?: string;
 }
 
 /**
@@ -97,6 +99,7 @@ export class ConnectionStates {
       sessionId,
       connected,
       changedAt: this.now().toISOString(),
+      ...(this.deps.methodsUrl === undefined ? {} : { methodsUrl: this.deps.methodsUrl }),
     };
   }
 

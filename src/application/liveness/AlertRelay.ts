@@ -52,6 +52,8 @@ export class AlertRelay {
   async relayPending(limit = 500): Promise<number> {
     const pending = await this.store.listPendingAlerts(limit);
     if (pending.length === 0) return 0;
+    // A crash between the commit and the log's copy left them out of the log.
+    await this.store.logAlerts(pending);
     await this.publisher.publish(pending);
     await this.mirror.apply(pending.map(connectionChangeOf));
     await this.store.completeAlerts(pending);

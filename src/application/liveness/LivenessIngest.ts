@@ -107,6 +107,7 @@ export class LivenessIngest {
         planned.push({
           ref,
           record: next,
+          before: stored?.record ?? null,
           etag: stored?.etag ?? null,
           indexedDeadline: stored ? indexDeadline(stored.record) : null,
           alerts: raised,

@@ -69,7 +69,14 @@ export class LivenessSweep {
       const found = stored.get(refKey(ref));
       if (!found || indexDeadline(found.record) !== entry.deadline) {
         // An index row its entry no longer points at: drop just the row.
-        writes.push({ ref, record: null, etag: null, indexedDeadline: entry.deadline, alerts: [] });
+        writes.push({
+          ref,
+          record: null,
+          before: null,
+          etag: null,
+          indexedDeadline: entry.deadline,
+          alerts: [],
+        });
         result.repaired++;
         continue;
       }
@@ -78,6 +85,7 @@ export class LivenessSweep {
         writes.push({
           ref,
           record: null,
+          before: r,
           etag: found.etag,
           indexedDeadline: entry.deadline,
           alerts: [],
@@ -94,6 +102,7 @@ export class LivenessSweep {
         writes.push({
           ref,
           record: atDeadline,
+          before: r,
           etag: found.etag,
           indexedDeadline: entry.deadline,
           alerts: [],
@@ -125,6 +134,7 @@ export class LivenessSweep {
             silentReason: silence.reason,
             deadline: null,
           },
+          before: r,
           etag: found.etag,
           indexedDeadline: entry.deadline,
           alerts: [alert],
@@ -134,6 +144,7 @@ export class LivenessSweep {
         writes.push({
           ref,
           record: withDeadline(r, this.policy),
+          before: r,
           etag: found.etag,
           indexedDeadline: entry.deadline,
           alerts: [],

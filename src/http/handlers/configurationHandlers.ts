@@ -12,7 +12,7 @@ import {
   configurationContentSchema,
   testQueriesBodySchema,
 } from '../schemas/configurationSchema';
-import type { ServiceHandler } from '../serviceEndpoint';
+import type { ServiceHandler } from '../httpEndpoint';
 import { assertSameId } from '../toInputs';
 
 const withoutNulls = (c: {

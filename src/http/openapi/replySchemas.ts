@@ -51,6 +51,9 @@ const section = z.looseObject({
   $metadata: z.looseObject({ $lastUpdated: time }),
   $version: z.number(),
 });
+/** A direct method's answer: the device's status and payload. */
+export const methodReply = z.object({ status: z.number().int(), payload: z.unknown() });
+
 export const twinReply = z.looseObject({
   deviceId: z.string(),
   moduleId: z.string().optional(),
