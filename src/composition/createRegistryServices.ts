@@ -23,6 +23,7 @@ import { EventHubPipelineProbe } from '../adapters/eventhubs/EventHubPipelinePro
 import { EventHubPublisher } from '../adapters/eventhubs/EventHubPublisher';
 import { LivenessKeys } from '../adapters/tables/livenessKeys';
 import { TableLivenessStore } from '../adapters/tables/TableLivenessStore';
+import { BlobSweepLeases } from '../adapters/blob/BlobSweepLeases';
 import { DeviceAuthenticator } from '../application/device/DeviceAuthenticator';
 import { DeviceCredentials } from '../application/device/DeviceCredentials';
 import { DeviceMessageIngress } from '../application/device/DeviceMessageIngress';
@@ -229,7 +230,15 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   const liveness: LivenessServices = {
     store: livenessStore,
     ingest: new LivenessIngest(livenessStore, policy, logger, alertRelay, clock, undefined, mirror),
-    sweep: new LivenessSweep(livenessStore, pipeline, alertRelay, policy, logger),
+    sweep: new LivenessSweep(livenessStore, pipeline, alertRelay, policy, logger, {
+      budgetMs: settings.LIVENESS_SWEEP_BUDGET_SECONDS * 1000,
+      leases: storageGuard(
+        new BlobSweepLeases(
+          storage.blobs.getContainerClient(settings.LIVENESS_LEASE_CONTAINER),
+          settings.LIVENESS_TABLE,
+        ),
+      ),
+    }),
     pipeline,
     policy,
     clock,

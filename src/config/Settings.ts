@@ -104,6 +104,16 @@ export const settingsSchema = z.object({
   /** NCRONTAB with seconds, as Azure Functions timers take it. */
   LIVENESS_SWEEP_SCHEDULE: z.string().default('0 */1 * * * *'),
   LIVENESS_MAX_PIPELINE_LAG_SECONDS: count(120),
+  /**
+   * How long one sweep may run before it leaves the rest to the next (under the schedule's
+   * period, and under the 60 s its range leases last).
+   */
+  LIVENESS_SWEEP_BUDGET_SECONDS: z.coerce.number().int().min(1).max(55).default(40),
+  /** The blob container of the sweep's range leases, in the map's storage account. */
+  LIVENESS_LEASE_CONTAINER: z
+    .string()
+    .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid container name')
+    .default('liveness-leases'),
   LIVENESS_TOMBSTONE_SECONDS: count(86_400),
   /**
    * How long an identity the hub reported disconnected (nothing heard since) may stay so before
