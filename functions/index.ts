@@ -29,6 +29,9 @@ function register(entry: TriggerEntry): void {
         handler: entry.handler(servicesFromEnvironment),
       });
       return;
+    case 'eventGrid':
+      app.eventGrid(entry.name, { handler: entry.handler(servicesFromEnvironment) });
+      return;
     case 'cosmosDB':
       app.cosmosDB(entry.name, {
         ...entry.options,

@@ -40,6 +40,7 @@ import { eventHubTriggers, type EventHubTriggers } from './eventHubTriggers';
 import { hubHostName } from '../src/config/hubHostName';
 import { standInHubs } from './standInHubs';
 import { startMqttProcess, type MqttProcess } from './startMqttProcess';
+import { EventGridWebhook, eventGridSystemKey } from './EventGridWebhook';
 import { startPipelineProcess, type PipelineProcess } from './startPipelineProcess';
 
 /** The key name of the embedded Event Hubs stand-in, as on a namespace. */
@@ -55,6 +56,8 @@ export interface LocalStack {
   /** PEM of the self-signed certificate, for clients that must trust it. */
   certificate: string;
   serviceConnectionString: string;
+  /** The Event Grid webhook's system key (`code=`), for EVENT_GRID_WEBHOOK_PATH. */
+  eventGridKey: string;
   storageConnectionString: string;
   /** The Event Hubs namespace (the embedded stand-in's, unless one was configured). */
   eventHubConnectionString: string;
@@ -332,6 +335,7 @@ export async function startLocalStack({
     stops.push({ what: 'the job worker', stop: () => jobs.stop() });
 
     let httpsPort = 0;
+    const eventGridKey = eventGridSystemKey(settings.EVENTGRID_SYSTEM_KEY, owner.primaryKey);
     const host = new LocalFunctionHost(
       routes(() => Promise.resolve(runtime.services)),
       logger,
@@ -339,6 +343,16 @@ export async function startLocalStack({
         // As IoT Hub: devices reach it over TLS only.
         tlsOnly: deviceRoutes(() => Promise.resolve(runtime.services)).map((r) => r.name),
         tlsUrl: () => `https://localhost:${httpsPort}`,
+        eventGrid: new EventGridWebhook(
+          new Map([
+            [
+              TRIGGERS.livenessEventGrid.name,
+              TRIGGERS.livenessEventGrid.handler(() => Promise.resolve(runtime.services)),
+            ],
+          ]),
+          eventGridKey,
+          logger,
+        ),
       },
     );
     const { key, cert } = await loadOrCreateCertificate(dataDir);
@@ -400,6 +414,7 @@ export async function startLocalStack({
       httpsPort,
       certificate: cert,
       serviceConnectionString: serviceConnectionString(hostName, owner),
+      eventGridKey,
       storageConnectionString: storage ?? '',
       eventHubConnectionString: eventHubs ?? '',
       consumers,

@@ -17,6 +17,11 @@ export const settingsSchema = z.object({
   COSMOS_CONTAINER: z.string().default('identities'),
   /** Leases of the change-feed triggers (the lifecycle relay). */
   COSMOS_LEASE_CONTAINER: z.string().default('leases'),
+  /**
+   * Local host only: the Event Grid webhook's system key (`eventgrid_extension`, as the
+   * Functions runtime names it); derived from iothubowner's key when absent.
+   */
+  EVENTGRID_SYSTEM_KEY: optional,
   /** JSON array of {keyName, primaryKey, secondaryKey, rights}; generated locally when absent. */
   SHARED_ACCESS_POLICIES: optional,
   /** The host name SAS tokens must be issued for (see hubHostName: the default depends on where it runs). */

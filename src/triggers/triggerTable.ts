@@ -4,6 +4,7 @@ import { catalogEventHubHandler } from './catalogHandler';
 import { jobQueueHandler } from './jobQueueHandler';
 import { lifecycleRelayHandler } from './lifecycleRelayHandler';
 import { livenessEventHubHandler, livenessTimerHandler } from './livenessHandlers';
+import { livenessEventGridHandler } from './eventGridHandler';
 
 /**
  * Store or hub failures are thrown; the host delivers the batch again (handlers are
@@ -63,8 +64,20 @@ export interface CosmosDBTriggerEntry {
   handler: (services: ServicesProvider) => Handler<unknown[]>;
 }
 
+/** Event Grid: the runtime's webhook (handshakes, system key) invokes it once per event. */
+export interface EventGridTriggerEntry {
+  kind: 'eventGrid';
+  name: string;
+  options: Record<string, never>;
+  handler: (services: ServicesProvider) => Handler<unknown>;
+}
+
 export type TriggerEntry =
-  EventHubTriggerEntry | TimerTriggerEntry | StorageQueueTriggerEntry | CosmosDBTriggerEntry;
+  | EventHubTriggerEntry
+  | TimerTriggerEntry
+  | StorageQueueTriggerEntry
+  | CosmosDBTriggerEntry
+  | EventGridTriggerEntry;
 
 const liveness = (services: ServicesProvider) => async () => (await services()).liveness;
 
@@ -92,6 +105,13 @@ export const TRIGGERS = {
     name: 'livenessSweep',
     options: { schedule: '%LIVENESS_SWEEP_SCHEDULE%' },
     handler: (services) => livenessTimerHandler(liveness(services)),
+  },
+  /** IoT Hub's Event Grid events (either schema) into the same ingest, with the same rules. */
+  livenessEventGrid: {
+    kind: 'eventGrid',
+    name: 'livenessEventGrid',
+    options: {},
+    handler: (services) => livenessEventGridHandler(liveness(services)),
   },
   /** One slice of an import or export job per message. */
   registryJobs: {

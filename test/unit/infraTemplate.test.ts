@@ -26,6 +26,7 @@ const LOCAL_ONLY = [
   'EVENTHUB_CONSUMER_GROUPS',
   'EVENTHUB_CHECKPOINT_CONTAINER',
   'JOBS_VISIBILITY_SECONDS',
+  'EVENTGRID_SYSTEM_KEY',
 ];
 /** Key-based or alternative forms of connections the template makes by identity. */
 const ALTERNATIVES = [

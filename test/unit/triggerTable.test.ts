@@ -8,7 +8,14 @@ describe('the trigger table', () => {
     const names = triggerTable.map((t) => t.name);
     expect(new Set(names).size).toBe(names.length);
     expect(names.sort()).toEqual(
-      ['deviceCatalog', 'lifecycleRelay', 'livenessIngest', 'livenessSweep', 'registryJobs'].sort(),
+      [
+        'deviceCatalog',
+        'lifecycleRelay',
+        'livenessEventGrid',
+        'livenessIngest',
+        'livenessSweep',
+        'registryJobs',
+      ].sort(),
     );
   });
 
