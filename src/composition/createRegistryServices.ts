@@ -55,6 +55,9 @@ import { guardDependency } from './guardDependency';
 import type { Platform } from './Platform';
 import { registryCapability } from './registryCapability';
 import { jobsCapability } from './jobsCapability';
+import { ConfigurationRegistry } from '../configurations/ConfigurationRegistry';
+import { ConfigurationContentApplier } from '../configurations/ConfigurationContentApplier';
+import { CosmosConfigurationStore } from '../adapters/cosmos/CosmosConfigurationStore';
 
 /** What carries the service's events: Event Hubs in the product, something else in a benchmark. */
 export interface EventTransport {
@@ -261,6 +264,16 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
       devices: registry.devices,
       modules: registry.modules,
       twins: registry.twins,
+      configurations: new ConfigurationRegistry(
+        cosmosGuard(new CosmosConfigurationStore(container)),
+        registry.twinQueries,
+        clock,
+      ),
+      configurationContent: new ConfigurationContentApplier(
+        registry.devices,
+        registry.modules,
+        registry.twins,
+      ),
       methods: directMethods({
         policies,
         hostName,

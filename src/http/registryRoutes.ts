@@ -5,6 +5,7 @@ import { certificateRoutes } from './api/certificateRoutes';
 import { identityRoutes } from './api/identityRoutes';
 import { livenessRoutes } from './api/livenessRoutes';
 import { jobRoutes } from './api/jobRoutes';
+import { configurationRoutes } from './api/configurationRoutes';
 
 /**
  * The registry's route table: IoT Hub's service API paths, by capability. Queries come first:
@@ -17,5 +18,6 @@ export function registryRoutes(services: ServicesProvider): HttpRoute[] {
     ...identityRoutes(services),
     ...livenessRoutes(services),
     ...jobRoutes(services),
+    ...configurationRoutes(services),
   ];
 }

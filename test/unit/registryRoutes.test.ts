@@ -46,6 +46,8 @@ function services(store: RegistryStore): RegistryServices {
     methods: undefined as never,
     queries: undefined as never,
     certificates: undefined as never,
+    configurations: undefined as never,
+    configurationContent: undefined as never,
     metrics: noMetrics,
     policies: new Map([[owner.keyName, owner]]),
     clock: deps.clock,
