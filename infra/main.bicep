@@ -87,6 +87,13 @@ resource jobContainer 'Microsoft.Storage/storageAccounts/blobServices/containers
   name: 'registry-jobs'
 }
 
+// The liveness sweep's range leases (one blob per table partition): one sweep per range, however
+// many instances or apps share the map.
+resource sweepLeaseContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'liveness-leases'
+}
+
 // ---------------------------------------------------------------------------------------------
 // Cosmos DB for NoSQL, serverless, Entra ID only.
 
@@ -277,6 +284,16 @@ resource jobContainerRole 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
+resource sweepLeaseRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: sweepLeaseContainer
+  name: guid(sweepLeaseContainer.id, identity.id, roles.blobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.blobDataContributor)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
 resource eventHubRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in [ roles.eventHubsDataSender, roles.eventHubsDataReceiver ]: {
   scope: eventHubs
   name: guid(eventHubs.id, identity.id, role)
@@ -366,6 +383,9 @@ var appSettings = [
   { name: 'LIVENESS_DEFAULT_INTERVAL_SECONDS', value: '60' }
   { name: 'LIVENESS_GRACE_FACTOR', value: '2' }
   { name: 'LIVENESS_SWEEP_SCHEDULE', value: '0 */1 * * * *' }
+  // Within one sweep period: a sweep that runs out of budget continues at the next tick.
+  { name: 'LIVENESS_SWEEP_BUDGET_SECONDS', value: '40' }
+  { name: 'LIVENESS_LEASE_CONTAINER', value: sweepLeaseContainer.name }
   { name: 'LIVENESS_MAX_PIPELINE_LAG_SECONDS', value: '120' }
   { name: 'LIVENESS_TOMBSTONE_SECONDS', value: '86400' }
   { name: 'LIVENESS_DISCONNECT_GRACE_SECONDS', value: disconnectGraceSeconds }
@@ -428,7 +448,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       appSettings: appSettings
     }
   }
-  dependsOn: [ storageRoles, hostContainerRoles, deploymentRole, jobContainerRole, eventHubRoles, vaultRole, cosmosData, insightsRole ]
+  dependsOn: [ storageRoles, hostContainerRoles, deploymentRole, jobContainerRole, sweepLeaseRole, eventHubRoles, vaultRole, cosmosData, insightsRole ]
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ const LOCAL_ONLY = [
   'EVENTHUB_CHECKPOINT_CONTAINER',
   'JOBS_VISIBILITY_SECONDS',
   'EVENTGRID_SYSTEM_KEY',
+  // Where npm start runs the relay and the consumers (in Azure: the Function App's instances).
+  'LOCAL_PIPELINE',
 ];
 /** Key-based or alternative forms of connections the template makes by identity. */
 const ALTERNATIVES = [
