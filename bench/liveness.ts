@@ -17,8 +17,8 @@ import {
   type LivenessPolicy,
   type LivenessRecord,
 } from '../src/domain/liveness/LivenessRecord';
-import { livenessEventHubHandler } from '../src/liveness/livenessTriggerHandlers';
-import type { LivenessServices } from '../src/liveness/LivenessServices';
+import { livenessEventHubHandler } from '../src/triggers/livenessHandlers';
+import type { LivenessServices } from '../src/application/liveness/LivenessServices';
 import { startAzurite } from '../local/startAzurite';
 import { noAlertPublisher } from '../src/ports/AlertPublisher';
 import { noMetrics } from '../src/ports/Metrics';

@@ -23,6 +23,9 @@
  *   BENCH_VERBOSE=1    forward the host's and the stand-in's stderr
  *   BENCH_QUIET_WAIT_S before each phase, wait up to this long (default 15) for other processes
  *                      on the machine to use less than 0.1 core; 0 = do not wait
+ *   BENCH_PIPELINE     host (default, as npm start) or process: the relay and the Event Hubs
+ *                      consumers in a process of their own (LOCAL_PIPELINE), whose CPU is
+ *                      reported apart, so host CPU is the request path's alone
  *   BENCH_HOST_PROFILE a directory: the host runs with --cpu-prof and writes its profile there
  *
  * Exit code 0 when every operation succeeded (targets missed or not), non-zero on any error.
@@ -111,6 +114,22 @@ async function procCpuMs(pid: number | undefined): Promise<number | undefined> {
   }
 }
 
+/** The pid of `parent`'s child whose command line names `entry`, if any. */
+async function childRunning(
+  parent: number | undefined,
+  entry: string,
+): Promise<number | undefined> {
+  if (parent === undefined) return undefined;
+  for (const name of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== parent) continue;
+    const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(entry)) return Number(name);
+  }
+  return undefined;
+}
+
 /** Our children (the stand-in is spawned by startCosmosStandIn, which keeps its pid to itself). */
 async function childPids(): Promise<number[]> {
   try {
@@ -130,6 +149,7 @@ async function childPids(): Promise<number[]> {
 interface CpuSnapshot {
   bench: number;
   host: number | undefined;
+  pipeline: number | undefined;
   cosmos: number | undefined;
   /** Busy CPU of the whole machine (all processes), from /proc/stat. */
   machine: number | undefined;
@@ -151,6 +171,7 @@ async function machineBusyMs(): Promise<number | undefined> {
 }
 
 let hostPid: number | undefined;
+let pipelinePid: number | undefined;
 let cosmosPid: number | undefined;
 
 async function cpuSnapshot(): Promise<CpuSnapshot> {
@@ -158,6 +179,7 @@ async function cpuSnapshot(): Promise<CpuSnapshot> {
   return {
     bench: (user + system) / 1000,
     host: await procCpuMs(hostPid),
+    pipeline: await procCpuMs(pipelinePid),
     cosmos: await procCpuMs(cosmosPid),
     machine: await machineBusyMs(),
   };
@@ -175,7 +197,12 @@ interface PhaseResult {
   errors: number;
   firstError: string | undefined;
   /** CPU ms per operation of each process, when known. */
-  cpuPerOp: { bench: number; host: number | undefined; cosmos: number | undefined };
+  cpuPerOp: {
+    bench: number;
+    host: number | undefined;
+    pipeline: number | undefined;
+    cosmos: number | undefined;
+  };
   /** CPU used by other processes on the machine during the phase, in cores (0.5 = half a core). */
   otherCores: number | undefined;
 }
@@ -226,6 +253,7 @@ async function runPhase(
     cpuPerOp: {
       bench: (cpu1.bench - cpu0.bench) / ids.length,
       host: per(cpu0.host, cpu1.host),
+      pipeline: per(cpu0.pipeline, cpu1.pipeline),
       cosmos: per(cpu0.cosmos, cpu1.cosmos),
     },
     otherCores:
@@ -237,6 +265,7 @@ async function runPhase(
               cpu0.machine -
               (cpu1.bench - cpu0.bench) -
               ((cpu1.host ?? 0) - (cpu0.host ?? 0)) -
+              ((cpu1.pipeline ?? 0) - (cpu0.pipeline ?? 0)) -
               ((cpu1.cosmos ?? 0) - (cpu0.cosmos ?? 0)),
           ) / elapsedMs,
   };
@@ -384,7 +413,11 @@ async function otherLoad(windowMs: number): Promise<number | undefined> {
   const b = await cpuSnapshot();
   if (a.machine === undefined || b.machine === undefined) return undefined;
   const ours =
-    b.bench - a.bench + ((b.host ?? 0) - (a.host ?? 0)) + ((b.cosmos ?? 0) - (a.cosmos ?? 0));
+    b.bench -
+    a.bench +
+    ((b.host ?? 0) - (a.host ?? 0)) +
+    ((b.pipeline ?? 0) - (a.pipeline ?? 0)) +
+    ((b.cosmos ?? 0) - (a.cosmos ?? 0));
   return Math.max(0, b.machine - a.machine - ours) / windowMs;
 }
 
@@ -485,16 +518,16 @@ function printReport(rows: readonly Row[], floors: ReadonlyMap<number, PhaseResu
   );
   console.log('');
   console.log(
-    '| op | conc | order | direct: bench / cosmos | batch: bench / cosmos | API: bench / host / cosmos | direct total | batch total | API total | other load, cores (direct / batch / API) |',
+    '| op | conc | order | direct: bench / cosmos | batch: bench / cosmos | API: bench / host / pipeline / cosmos | direct total | batch total | API total | other load, cores (direct / batch / API) |',
   );
   console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const { op, concurrency, first, api, direct, batch } of rows) {
     const sum = (c: PhaseResult['cpuPerOp']) =>
       c.host === undefined && c.cosmos === undefined
         ? undefined
-        : c.bench + (c.host ?? 0) + (c.cosmos ?? 0);
+        : c.bench + (c.host ?? 0) + (c.pipeline ?? 0) + (c.cosmos ?? 0);
     console.log(
-      `| ${op} | ${concurrency} | ${first} first | ${f2(direct.cpuPerOp.bench)} / ${f2(direct.cpuPerOp.cosmos)} | ${f2(batch.cpuPerOp.bench)} / ${f2(batch.cpuPerOp.cosmos)} | ${f2(api.cpuPerOp.bench)} / ${f2(api.cpuPerOp.host)} / ${f2(api.cpuPerOp.cosmos)} | ${f2(sum(direct.cpuPerOp))} | ${f2(sum(batch.cpuPerOp))} | ${f2(sum(api.cpuPerOp))} | ${f2(direct.otherCores)} / ${f2(batch.otherCores)} / ${f2(api.otherCores)} |`,
+      `| ${op} | ${concurrency} | ${first} first | ${f2(direct.cpuPerOp.bench)} / ${f2(direct.cpuPerOp.cosmos)} | ${f2(batch.cpuPerOp.bench)} / ${f2(batch.cpuPerOp.cosmos)} | ${f2(api.cpuPerOp.bench)} / ${f2(api.cpuPerOp.host)} / ${f2(api.cpuPerOp.pipeline)} / ${f2(api.cpuPerOp.cosmos)} | ${f2(sum(direct.cpuPerOp))} | ${f2(sum(batch.cpuPerOp))} | ${f2(sum(api.cpuPerOp))} | ${f2(direct.otherCores)} / ${f2(batch.otherCores)} / ${f2(api.otherCores)} |`,
     );
   }
   const judged = rows.flatMap((r) =>
@@ -565,6 +598,8 @@ async function main(): Promise<number> {
     const host = hostHandle;
     stops.push(() => host.stop());
     hostPid = host.child.pid;
+    pipelinePid = await childRunning(hostPid, 'pipelineMain.js');
+    if (pipelinePid !== undefined) console.log('Relay and consumers in a process of their own');
     console.log(`Host at ${host.url}; Cosmos stand-in at ${cosmos.endpoint}`);
 
     const client = new CosmosClient({

@@ -389,6 +389,9 @@ var appSettings = [
   { name: 'MQTT_SESSION_CHECK_SECONDS', value: '3' }
   { name: 'MQTT_SESSION_CHECKS_PER_SECOND', value: '500' }
   { name: 'MQTT_MAX_CONNECTIONS', value: '50000' }
+  // Direct methods: the Function App calls the replica holding the session on this internal
+  // port, at the address the replica records in its session (its own IPv4 in the environment).
+  { name: 'MQTT_METHODS_PORT', value: '8084' }
 ]
 
 
@@ -456,7 +459,10 @@ resource mqttApp 'Microsoft.App/containerApps@2024-03-01' = {
         transport: 'tcp'
         targetPort: 8883
         exposedPort: 8883
-        additionalPortMappings: [ { external: true, targetPort: 8443, exposedPort: 443 } ]
+        additionalPortMappings: [
+          { external: true, targetPort: 8443, exposedPort: 443 }
+          { external: false, targetPort: 8084, exposedPort: 8084 }
+        ]
       }
       secrets: [
         { name: 'policies', keyVaultUrl: policiesSecret.properties.secretUri, identity: identity.id }

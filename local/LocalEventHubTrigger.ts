@@ -10,7 +10,7 @@ import { InvocationContext } from '@azure/functions';
 import type { ContainerClient } from '@azure/storage-blob';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { camelKeys } from '../src/liveness/hostTriggerMetadata';
+import { camelKeys } from './hostTriggerMetadata';
 import type { Logger } from '../src/ports/Logger';
 import { portlessCheckpointStore } from './portlessCheckpointStore';
 

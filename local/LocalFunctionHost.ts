@@ -12,6 +12,7 @@ import type { HttpRoute } from '../src/http/HttpRoute';
 import type { Logger } from '../src/ports/Logger';
 import { BodyBudget } from './BodyBudget';
 import { compileRoute, type RouteMatcher } from './compileRoute';
+import { EVENT_GRID_WEBHOOK_PATH, type EventGridWebhook } from './EventGridWebhook';
 
 /** Bodies larger than this are refused by the host itself, as the Functions host caps them too. */
 export const HOST_BODY_LIMIT = 4 * 1024 * 1024;
@@ -24,6 +25,8 @@ export interface LocalFunctionHostOptions {
   /** Where to send callers of a TLS-only route that came over plain HTTP. */
   tlsUrl?: () => string;
   bodyBudget?: BodyBudget;
+  /** The runtime's Event Grid webhook, at EVENT_GRID_WEBHOOK_PATH. */
+  eventGrid?: EventGridWebhook;
 }
 
 /** Why a body stopped being read before its end. */
@@ -72,6 +75,8 @@ export class LocalFunctionHost {
         ),
       );
     }
+    if (this.options.eventGrid && url.pathname.replace(/\/+$/, '') === EVENT_GRID_WEBHOOK_PATH)
+      return this.serveWebhook(this.options.eventGrid, req, res, url);
     const segments = url.pathname.replace(/^\/+|\/+$/g, '').split('/');
     const method = (req.method ?? 'GET').toUpperCase();
     let pathMatched = false;
@@ -164,6 +169,44 @@ export class LocalFunctionHost {
           throw error;
         },
       );
+      this.write(res, taken.refused ? refusal(taken.refused) : response, !req.complete);
+    } finally {
+      this.budget.give(taken.bytes);
+    }
+  }
+
+  /** The Event Grid webhook: the body read within the host's limits, as a route's is. */
+  private async serveWebhook(
+    webhook: EventGridWebhook,
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ): Promise<void> {
+    if (Number(req.headers['content-length'] ?? 0) > HOST_BODY_LIMIT)
+      return this.write(res, tooLarge(), true);
+    const taken = { bytes: 0, refused: undefined as BodyRefusal | undefined };
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers))
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    let read = false;
+    try {
+      const response = await webhook
+        .handle({
+          method: (req.method ?? 'GET').toUpperCase(),
+          url,
+          headers,
+          text: async () => {
+            read = true;
+            const chunks: Buffer[] = [];
+            for await (const chunk of this.limited(req, taken)) chunks.push(chunk);
+            return Buffer.concat(chunks).toString('utf8');
+          },
+        })
+        .catch((error: unknown) => {
+          if (taken.refused) return refusal(taken.refused);
+          throw error;
+        });
+      if (!read) req.resume();
       this.write(res, taken.refused ? refusal(taken.refused) : response, !req.complete);
     } finally {
       this.budget.give(taken.bytes);

@@ -1,8 +1,8 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import type { RegistryRuntime } from '../src/composition/createRegistryServices';
 import type { Settings } from '../src/config/Settings';
-import { CATALOG_TRIGGER_NAME, catalogEventHubHandler } from '../src/catalog/catalogTrigger';
-import { livenessTriggers } from '../src/liveness/livenessTriggers';
+import { TRIGGERS } from '../src/triggers/triggerTable';
+import { bindingValue } from './bindingValue';
 import type { Logger } from '../src/ports/Logger';
 import { HOST_EVENT_HUBS } from './hostEventHubsOptions';
 import { LocalEventHubTrigger } from './LocalEventHubTrigger';
@@ -43,7 +43,6 @@ export function eventHubTriggers(
   ).getContainerClient(settings.EVENTHUB_CHECKPOINT_CONTAINER);
   const common = {
     connection: settings.EVENTHUB_CONNECTION,
-    eventHubName: settings.LIVENESS_EVENTHUB_NAME,
     checkpoints,
     maxBatchSize: options.maxBatchSize ?? HOST_EVENT_HUBS.maxEventBatchSize,
     prefetchCount: options.prefetchCount ?? HOST_EVENT_HUBS.prefetchCount,
@@ -52,17 +51,15 @@ export function eventHubTriggers(
     ...(options.ownershipRenewalMs ? { ownershipRenewalMs: options.ownershipRenewalMs } : {}),
     ...(options.ownershipExpiryMs ? { ownershipExpiryMs: options.ownershipExpiryMs } : {}),
   };
-  const ingest = livenessTriggers(() => Promise.resolve(runtime.services.liveness)).ingest;
-  const liveness = new LocalEventHubTrigger(ingest.name, ingest.handler, logger, {
-    ...common,
-    consumerGroup: '$Default',
-  });
-  const catalog = new LocalEventHubTrigger(
-    CATALOG_TRIGGER_NAME,
-    catalogEventHubHandler(() => Promise.resolve(runtime.services)),
-    logger,
-    { ...common, consumerGroup: settings.CATALOG_CONSUMER_GROUP },
-  );
+  const services = () => Promise.resolve(runtime.services);
+  const mount = (entry: typeof TRIGGERS.livenessIngest | typeof TRIGGERS.deviceCatalog) =>
+    new LocalEventHubTrigger(entry.name, entry.handler(services), logger, {
+      ...common,
+      eventHubName: bindingValue(entry.options.eventHubName, settings),
+      consumerGroup: bindingValue(entry.options.consumerGroup, settings),
+    });
+  const liveness = mount(TRIGGERS.livenessIngest);
+  const catalog = mount(TRIGGERS.deviceCatalog);
   return {
     liveness,
     catalog,

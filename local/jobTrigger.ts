@@ -1,6 +1,6 @@
 import type { RegistryRuntime } from '../src/composition/createRegistryServices';
 import type { Settings } from '../src/config/Settings';
-import { JOB_TRIGGER_NAME, jobQueueHandler } from '../src/jobs/jobQueueHandler';
+import { TRIGGERS } from '../src/triggers/triggerTable';
 import type { Logger } from '../src/ports/Logger';
 import { LocalQueueTrigger } from './LocalQueueTrigger';
 
@@ -15,10 +15,10 @@ export const jobTrigger = (
   maxPollMs = 1000,
 ): LocalQueueTrigger =>
   new LocalQueueTrigger(
-    JOB_TRIGGER_NAME,
+    TRIGGERS.registryJobs.name,
     runtime.jobQueue,
     runtime.jobPoisonQueue,
-    jobQueueHandler(() => Promise.resolve(runtime.services)),
+    TRIGGERS.registryJobs.handler(() => Promise.resolve(runtime.services)),
     logger,
     {
       concurrency: settings.JOBS_MAX_CONCURRENT,

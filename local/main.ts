@@ -30,6 +30,12 @@ async function main(): Promise<void> {
     `Liveness         : sweep on '${settings.LIVENESS_SWEEP_SCHEDULE}', events from Event Hub '${settings.LIVENESS_EVENTHUB_NAME}'`,
   );
   log(
+    `Event Grid       : ${stack.httpUrl}/runtime/webhooks/eventgrid?functionName=livenessEventGrid&code=${stack.eventGridKey}`,
+  );
+  log(
+    `Pipeline         : lifecycle relay and Event Hubs consumers ${settings.LOCAL_PIPELINE === 'process' ? 'in a process of their own' : "in the host's process"} (LOCAL_PIPELINE)`,
+  );
+  log(
     `Jobs             : queue '${settings.JOBS_QUEUE_NAME}', up to ${settings.JOBS_MAX_CONCURRENT} at once`,
   );
   log(`Service connection string: ${stack.serviceConnectionString}`);

@@ -1,10 +1,7 @@
 import type { RegistryRuntime } from '../src/composition/createRegistryServices';
 import { ensureCosmosContainer } from '../src/adapters/cosmos/ensureCosmosContainer';
 import type { Settings } from '../src/config/Settings';
-import {
-  LIFECYCLE_RELAY_TRIGGER_NAME,
-  lifecycleRelayHandler,
-} from '../src/lifecycle/lifecycleRelayTrigger';
+import { TRIGGERS } from '../src/triggers/triggerTable';
 import type { Logger } from '../src/ports/Logger';
 import { LocalChangeFeedTrigger } from './LocalChangeFeedTrigger';
 
@@ -35,10 +32,10 @@ export async function relayTrigger(
     '/id',
   );
   return new LocalChangeFeedTrigger(
-    LIFECYCLE_RELAY_TRIGGER_NAME,
+    TRIGGERS.lifecycleRelay.name,
     runtime.identities,
     leases,
-    lifecycleRelayHandler(() => Promise.resolve(runtime.services)),
+    TRIGGERS.lifecycleRelay.handler(() => Promise.resolve(runtime.services)),
     logger,
     { pollMs, maxItemCount: 500, maxRetryMs: 30_000, wakeup, coalesceMs: RELAY_COALESCE_MS },
   );

@@ -19,7 +19,8 @@ import { LocalTimer } from './LocalTimer';
 import { jobTrigger } from './jobTrigger';
 import { relayTrigger } from './relayTrigger';
 import { reconcileLiveness } from '../src/application/liveness/reconcileLiveness';
-import { livenessTriggers } from '../src/liveness/livenessTriggers';
+import { TRIGGERS } from '../src/triggers/triggerTable';
+import { bindingValue } from './bindingValue';
 import { loadOrCreateCertificate } from './loadOrCreateCertificate';
 import { startAzurite, type AzuriteInstance } from './startAzurite';
 import { startCosmosStandIn, type CosmosStandIn } from '../standins/cosmos/startCosmosStandIn';
@@ -32,13 +33,15 @@ import {
   type SupervisedStandIn,
   type SuperviseOptions,
 } from './superviseStandIn';
-import { deviceRoutes } from '../src/http/deviceRoutes';
+import { deviceRoutes } from '../src/http/api/deviceEndpointRoutes';
 import { createHmac } from 'node:crypto';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { eventHubTriggers, type EventHubTriggers } from './eventHubTriggers';
 import { hubHostName } from '../src/config/hubHostName';
 import { standInHubs } from './standInHubs';
 import { startMqttProcess, type MqttProcess } from './startMqttProcess';
+import { EventGridWebhook, eventGridSystemKey } from './EventGridWebhook';
+import { startPipelineProcess, type PipelineProcess } from './startPipelineProcess';
 
 /** The key name of the embedded Event Hubs stand-in, as on a namespace. */
 const EVENTHUBS_KEY_NAME = 'RootManageSharedAccessKey';
@@ -53,11 +56,13 @@ export interface LocalStack {
   /** PEM of the self-signed certificate, for clients that must trust it. */
   certificate: string;
   serviceConnectionString: string;
+  /** The Event Grid webhook's system key (`code=`), for EVENT_GRID_WEBHOOK_PATH. */
+  eventGridKey: string;
   storageConnectionString: string;
   /** The Event Hubs namespace (the embedded stand-in's, unless one was configured). */
   eventHubConnectionString: string;
-  /** The liveness ingest's and the device catalog's consumers. */
-  consumers: EventHubTriggers;
+  /** The liveness ingest's and the device catalog's consumers (not here with LOCAL_PIPELINE=process). */
+  consumers: EventHubTriggers | undefined;
   cosmosEndpoint: string;
   cosmosKey: string;
   policies: ReadonlyMap<string, SharedAccessPolicy>;
@@ -69,6 +74,8 @@ export interface LocalStack {
     eventHubs?: SupervisedStandIn<EventHubsStandIn>;
     /** Not a stand-in but a product part; supervised the same way. */
     mqtt?: SupervisedStandIn<MqttProcess>;
+    /** The relay and the Event Hubs consumers, with LOCAL_PIPELINE=process. */
+    pipeline?: SupervisedStandIn<PipelineProcess>;
   };
   /** Stops everything, each step within its deadline: within 10 s in all. */
   stop(): Promise<void>;
@@ -129,7 +136,7 @@ export async function startLocalStack({
   // Last started, first stopped; the stand-ins last, together, once nothing uses them.
   const stop = () =>
     (stopping ??= (async () => {
-      for (const s of [...supervised(), standIns.mqtt]) s?.release();
+      for (const s of [...supervised(), standIns.mqtt, standIns.pipeline]) s?.release();
       for (const { what, stop: step } of stops.reverse())
         await withinDeadline(what, step, STOP_STEP_MS, logger);
       stops.length = 0;
@@ -138,7 +145,7 @@ export async function startLocalStack({
       );
     })());
   const kill = () => {
-    for (const s of [...supervised(), standIns.mqtt]) {
+    for (const s of [...supervised(), standIns.mqtt, standIns.pipeline]) {
       s?.release();
       void s?.kill();
     }
@@ -256,11 +263,11 @@ export async function startLocalStack({
     });
     stops.push({ what: 'closing the SDK clients', stop: () => runtime.close() });
 
-    const triggers = livenessTriggers(() => Promise.resolve(runtime.services.liveness));
+    const sweep = TRIGGERS.livenessSweep;
     const sweepTimer = new LocalTimer(
-      triggers.sweep.name,
-      settings.LIVENESS_SWEEP_SCHEDULE,
-      triggers.sweep.handler,
+      sweep.name,
+      bindingValue(sweep.options.schedule, settings),
+      sweep.handler(() => Promise.resolve(runtime.services)),
       logger,
     );
     sweepTimer.start();
@@ -280,24 +287,55 @@ export async function startLocalStack({
       (error: unknown) => logger.error('Reconciling the liveness map failed', error),
     );
 
-    // Event Hubs triggers first: the relay's and the endpoint's events have a consumer.
-    const consumers = eventHubTriggers(
-      runtime,
-      { ...settings, EVENTHUB_CONNECTION: eventHubs, STORAGE_CONNECTION_STRING: storage },
-      logger,
-    );
-    await consumers.start();
-    stops.push({ what: 'the Event Hubs consumers', stop: () => consumers.stop() });
+    const pipelineSettings: Settings = {
+      ...settings,
+      COSMOS_ENDPOINT: cosmosEndpoint,
+      COSMOS_KEY: cosmosKey,
+      STORAGE_CONNECTION_STRING: storage,
+      EVENTHUB_CONNECTION: eventHubs,
+    };
+    let consumers: EventHubTriggers | undefined;
+    if (settings.LOCAL_PIPELINE === 'process') {
+      // As another instance of the Function App: the relay and the consumers in a process of
+      // their own, told over IPC when this one committed outbox records.
+      const startPipeline = () =>
+        startPipelineProcess(pipelineSettings, policies, (line) => logger.info(line));
+      const pipeline = superviseStandIn(
+        'The pipeline process',
+        await startPipeline(),
+        startPipeline,
+        logger,
+        supervise,
+      );
+      standIns.pipeline = pipeline;
+      const unsubscribe = runtime.outboxCommits.subscribe(() =>
+        pipeline.current().outboxCommitted(),
+      );
+      stops.push({
+        what: 'the pipeline process',
+        stop: async () => {
+          unsubscribe();
+          await pipeline.stop();
+        },
+      });
+    } else {
+      // Event Hubs triggers first: the relay's and the endpoint's events have a consumer.
+      const inHost = eventHubTriggers(runtime, pipelineSettings, logger);
+      consumers = inHost;
+      await inHost.start();
+      stops.push({ what: 'the Event Hubs consumers', stop: () => inHost.stop() });
 
-    const relay = await relayTrigger(runtime, settings, logger);
-    await relay.start();
-    stops.push({ what: 'the lifecycle relay', stop: () => relay.stop() });
+      const relay = await relayTrigger(runtime, settings, logger);
+      await relay.start();
+      stops.push({ what: 'the lifecycle relay', stop: () => relay.stop() });
+    }
 
     const jobs = jobTrigger(runtime, settings, logger);
     await jobs.start();
     stops.push({ what: 'the job worker', stop: () => jobs.stop() });
 
     let httpsPort = 0;
+    const eventGridKey = eventGridSystemKey(settings.EVENTGRID_SYSTEM_KEY, owner.primaryKey);
     const host = new LocalFunctionHost(
       routes(() => Promise.resolve(runtime.services)),
       logger,
@@ -305,6 +343,16 @@ export async function startLocalStack({
         // As IoT Hub: devices reach it over TLS only.
         tlsOnly: deviceRoutes(() => Promise.resolve(runtime.services)).map((r) => r.name),
         tlsUrl: () => `https://localhost:${httpsPort}`,
+        eventGrid: new EventGridWebhook(
+          new Map([
+            [
+              TRIGGERS.livenessEventGrid.name,
+              TRIGGERS.livenessEventGrid.handler(() => Promise.resolve(runtime.services)),
+            ],
+          ]),
+          eventGridKey,
+          logger,
+        ),
       },
     );
     const { key, cert } = await loadOrCreateCertificate(dataDir);
@@ -342,7 +390,7 @@ export async function startLocalStack({
       ).catch((error: Error) => {
         throw /EADDRINUSE/.test(error.message)
           ? new Error(
-              `The MQTT endpoint's port ${settings.MQTT_PORT} or ${settings.MQTT_WS_PORT} is in use: set MQTT_PORT and MQTT_WS_PORT to free ports (0 for any)`,
+              `One of the MQTT endpoint's ports (${settings.MQTT_PORT}, ${settings.MQTT_WS_PORT}, ${settings.MQTT_METHODS_PORT}) is in use: set MQTT_PORT, MQTT_WS_PORT and MQTT_METHODS_PORT to free ports (0 for any)`,
             )
           : error;
       });
@@ -366,6 +414,7 @@ export async function startLocalStack({
       httpsPort,
       certificate: cert,
       serviceConnectionString: serviceConnectionString(hostName, owner),
+      eventGridKey,
       storageConnectionString: storage ?? '',
       eventHubConnectionString: eventHubs ?? '',
       consumers,

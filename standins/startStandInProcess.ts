@@ -21,6 +21,8 @@ export interface StandInProcess {
   stop(): Promise<void>;
   /** SIGKILL, as a crash: nothing is flushed or closed. */
   kill(): Promise<void>;
+  /** A message over the IPC channel; dropped when the process is gone. */
+  send(message: unknown): void;
 }
 
 /**
@@ -74,6 +76,9 @@ export async function startStandInProcess(
     kill: async () => {
       child.kill('SIGKILL');
       await exited;
+    },
+    send: (message) => {
+      if (child.connected) child.send(message as object, () => undefined);
     },
   };
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../../src/ports/Logger';
 import type { PipelineProbe } from '../../src/ports/PipelineProbe';
 import type { Clock } from '../../src/ports/Clock';
 import type { TelemetryMessage } from '../../src/ports/TelemetryPublisher';
-import { camelKeys } from '../../src/liveness/hostTriggerMetadata';
+import { camelKeys } from '../../local/hostTriggerMetadata';
 
 export interface ChannelEvent {
   body: unknown;

@@ -37,6 +37,8 @@ export async function startBenchHost(
     AZURITE_TABLE_PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
+    // BENCH_PIPELINE=process: the relay and the consumers in a process of their own.
+    LOCAL_PIPELINE: process.env.BENCH_PIPELINE?.trim() === 'process' ? 'process' : 'host',
     // No storage setting: the host starts its own Azurite, as `npm start` does (jobs, the
     // liveness map and the catalog live there).
   });

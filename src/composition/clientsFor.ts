@@ -8,6 +8,7 @@ import {
 } from '@azure/event-hubs';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
+import { BlobServiceClient } from '@azure/storage-blob';
 import type {
   CosmosConnection,
   EventHubsConnection,
@@ -71,6 +72,7 @@ export function cosmosClient(c: CosmosConnection): CosmosClient {
 
 export function storageClients(c: StorageConnection): {
   queues: QueueServiceClient;
+  blobs: BlobServiceClient;
   table(name: string): TableClient;
 } {
   if ('connectionString' in c) {
@@ -79,6 +81,7 @@ export function storageClients(c: StorageConnection): {
       c.connectionString.includes('UseDevelopmentStorage=true');
     return {
       queues: QueueServiceClient.fromConnectionString(c.connectionString, queueOptions),
+      blobs: BlobServiceClient.fromConnectionString(c.connectionString, queueOptions),
       table: (name) =>
         TableClient.fromConnectionString(c.connectionString, name, {
           ...tableOptions,
@@ -89,6 +92,7 @@ export function storageClients(c: StorageConnection): {
   const credential = credentialFor(c.identity);
   return {
     queues: new QueueServiceClient(c.queueUri, credential, queueOptions),
+    blobs: new BlobServiceClient(c.blobUri, credential, queueOptions),
     table: (name) => new TableClient(c.tableUri, name, credential, tableOptions),
   };
 }

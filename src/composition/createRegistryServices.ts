@@ -3,34 +3,15 @@ import { TableClient } from '@azure/data-tables';
 import type { QueueClient } from '@azure/storage-queue';
 import { CosmosSessionStore } from '../adapters/cosmos/CosmosSessionStore';
 import { directMethods } from './directMethods';
-import { SasJobBlobs } from '../adapters/blob/SasJobBlobs';
-import { AllowListDestinationGuard } from '../adapters/blob/AllowListDestinationGuard';
-import {
-  allowListEntry,
-  ownBlobEndpoint,
-  type BlobEndpoint,
-} from '../adapters/blob/ownBlobEndpoint';
-import { ownStorageAccount } from '../domain/jobs/OwnStorageAccount';
+import { type BlobEndpoint } from '../adapters/blob/ownBlobEndpoint';
 import { resolveConnections } from './resolveConnections';
-import {
-  cosmosClient,
-  consumerClient,
-  credentialFor,
-  producerClient,
-  storageClients,
-} from './clientsFor';
-import { parseAllowList } from '../domain/jobs/StorageAllowList';
-import { CosmosJobStore } from '../adapters/cosmos/CosmosJobStore';
-import { StorageJobQueue } from '../adapters/queue/StorageJobQueue';
+import { cosmosClient, consumerClient, producerClient, storageClients } from './clientsFor';
 import { JobWorker } from '../application/jobs/JobWorker';
-import { RegistryJobs } from '../application/jobs/RegistryJobs';
-import { parseImportLine } from '../http/parseImportLine';
 import type { JobBlobs } from '../ports/JobBlobs';
 import type { JobStore } from '../ports/JobStore';
 import { createHash } from 'node:crypto';
 import { ContinuationSeal } from '../adapters/cosmos/ContinuationSeal';
 import { CosmosLifecycleOutbox } from '../adapters/cosmos/CosmosLifecycleOutbox';
-import { CosmosRegistryStore } from '../adapters/cosmos/CosmosRegistryStore';
 import { OutboxCommits } from '../adapters/cosmos/OutboxCommits';
 import { LifecycleRelay } from '../application/lifecycle/LifecycleRelay';
 import { CatalogSync } from '../application/catalog/CatalogSync';
@@ -42,32 +23,24 @@ import { EventHubPipelineProbe } from '../adapters/eventhubs/EventHubPipelinePro
 import { EventHubPublisher } from '../adapters/eventhubs/EventHubPublisher';
 import { LivenessKeys } from '../adapters/tables/livenessKeys';
 import { TableLivenessStore } from '../adapters/tables/TableLivenessStore';
-import { BulkRegistry } from '../application/BulkRegistry';
+import { BlobSweepLeases } from '../adapters/blob/BlobSweepLeases';
 import { DeviceAuthenticator } from '../application/device/DeviceAuthenticator';
 import { DeviceCredentials } from '../application/device/DeviceCredentials';
 import { DeviceMessageIngress } from '../application/device/DeviceMessageIngress';
 import { RateLimiter } from '../application/device/RateLimiter';
 import { EventHubTelemetryPublisher } from '../adapters/eventhubs/EventHubTelemetryPublisher';
 import type { TelemetryPublisher } from '../ports/TelemetryPublisher';
-import { DeviceRegistry } from '../application/DeviceRegistry';
 import { AlertRelay } from '../application/liveness/AlertRelay';
 import { LivenessIngest } from '../application/liveness/LivenessIngest';
 import { LivenessSweep } from '../application/liveness/LivenessSweep';
 import { PipelineMonitor } from '../application/liveness/PipelineMonitor';
-import { ModuleRegistry } from '../application/ModuleRegistry';
-import { TwinRegistry } from '../application/TwinRegistry';
-import { TwinQueryService } from '../application/TwinQueryService';
-import { CaCertificates } from '../application/CaCertificates';
-import { CosmosCaCertificateStore } from '../adapters/cosmos/CosmosCaCertificateStore';
-import { CosmosTwinQueryStore } from '../adapters/cosmos/CosmosTwinQueryStore';
 import { CosmosConnectionMirror } from '../adapters/cosmos/CosmosConnectionMirror';
 import { OtelMetrics } from '../adapters/telemetry/OtelMetrics';
-import type { RegistryDeps } from '../application/RegistryDeps';
 import type { Settings } from '../config/Settings';
 import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
 import type { LivenessPolicy } from '../domain/liveness/LivenessRecord';
-import { livenessEventHubHandler } from '../liveness/livenessTriggerHandlers';
-import type { LivenessServices } from '../liveness/LivenessServices';
+import { livenessEventHubHandler } from '../triggers/livenessHandlers';
+import type { LivenessServices } from '../application/liveness/LivenessServices';
 import { noAlertPublisher } from '../ports/AlertPublisher';
 import { systemClock, type Clock } from '../ports/Clock';
 import type { LifecyclePublisher } from '../ports/LifecyclePublisher';
@@ -79,7 +52,12 @@ import type { InvocationContext } from '@azure/functions';
 import { DependencyHealth } from '../application/health/DependencyHealth';
 import { HealthCheck } from '../application/health/HealthCheck';
 import { guardDependency } from './guardDependency';
-import { hubHostName } from '../config/hubHostName';
+import type { Platform } from './Platform';
+import { registryCapability } from './registryCapability';
+import { jobsCapability } from './jobsCapability';
+import { ConfigurationRegistry } from '../configurations/ConfigurationRegistry';
+import { ConfigurationContentApplier } from '../configurations/ConfigurationContentApplier';
+import { CosmosConfigurationStore } from '../adapters/cosmos/CosmosConfigurationStore';
 
 /** What carries the service's events: Event Hubs in the product, something else in a benchmark. */
 export interface EventTransport {
@@ -179,25 +157,22 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   if (!sealSecret) throw new Error('No shared access policy is configured');
   const seal = continuationSeal(sealSecret);
   const outboxCommits = new OutboxCommits();
-  const registryStore = cosmosGuard(new CosmosRegistryStore(container, seal, outboxCommits));
-  const twinQueries = cosmosGuard(
-    new CosmosTwinQueryStore(container, seal, settings.QUERY_TIMEOUT_SECONDS),
-  );
-
-  const jobsContainer = await ensureCosmosContainer(
-    cosmos,
-    settings.COSMOS_DATABASE,
-    settings.COSMOS_JOBS_CONTAINER,
-    '/id',
-  );
-  const jobStore = cosmosGuard(
-    (env.decorate?.jobStore ?? ((s: JobStore) => s))(new CosmosJobStore(jobsContainer)),
-  );
   const storage = storageClients(connections.storage);
-  const queues = storage.queues;
-  const jobQueue = queues.getQueueClient(settings.JOBS_QUEUE_NAME);
-  const jobPoisonQueue = queues.getQueueClient(`${settings.JOBS_QUEUE_NAME}-poison`);
-  await jobQueue.createIfNotExists();
+  const platform: Platform = {
+    settings,
+    policies,
+    logger,
+    clock,
+    health,
+    connections,
+    cosmos,
+    container,
+    storage,
+    guard: { cosmos: cosmosGuard, storage: storageGuard, eventHubs: hubsGuard },
+  };
+  const registry = registryCapability(platform, { seal, outboxCommits });
+  const { registryStore, credentials, deviceAuthenticator, certificates, hubName, hostName } =
+    registry;
 
   const livenessTable = storage.table(settings.LIVENESS_TABLE);
   await ensureTable(livenessTable);
@@ -255,7 +230,15 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   const liveness: LivenessServices = {
     store: livenessStore,
     ingest: new LivenessIngest(livenessStore, policy, logger, alertRelay, clock, undefined, mirror),
-    sweep: new LivenessSweep(livenessStore, pipeline, alertRelay, policy, logger),
+    sweep: new LivenessSweep(livenessStore, pipeline, alertRelay, policy, logger, {
+      budgetMs: settings.LIVENESS_SWEEP_BUDGET_SECONDS * 1000,
+      leases: storageGuard(
+        new BlobSweepLeases(
+          storage.blobs.getContainerClient(settings.LIVENESS_LEASE_CONTAINER),
+          settings.LIVENESS_TABLE,
+        ),
+      ),
+    }),
     pipeline,
     policy,
     clock,
@@ -264,84 +247,33 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   };
   built.liveness = liveness;
 
-  const hostName = hubHostName(settings);
-  const credentials = new DeviceCredentials(
-    registryStore,
-    clock,
-    settings.DEVICE_CREDENTIAL_CACHE_SECONDS * 1000,
-  );
   const relay = new LifecycleRelay(
     cosmosGuard(new CosmosLifecycleOutbox(container)),
     env.decorate?.lifecyclePublisher?.(publisher) ?? publisher,
     logger,
   );
-  const hubName = settings.HUB_NAME ?? settings.IOTHUB_HOST_NAME?.split('.')[0] ?? 'localhost';
-  const deviceAuthenticator = new DeviceAuthenticator(credentials, policies, [hostName], () =>
-    certificates.verified(),
-  );
-  const deps: RegistryDeps = {
-    store: registryStore,
-    clock,
-    logger,
-    hubName,
-    maxModulesPerDevice: settings.MAX_MODULES_PER_DEVICE,
-    observer: credentials,
-  };
-  const devices = new DeviceRegistry(deps);
-  const modules = new ModuleRegistry(deps);
-  const bulk = new BulkRegistry(devices, modules, logger);
-  const queue = storageGuard(new StorageJobQueue(jobQueue));
-  const certificates = new CaCertificates(
-    cosmosGuard(new CosmosCaCertificateStore(container)),
-    clock,
-    settings.DEVICE_CREDENTIAL_CACHE_SECONDS * 1000,
-  );
-  // Identity-based jobs reach customer storage as the identity the app reaches its own with.
-  const storageIdentity =
-    'identity' in connections.storage ? credentialFor(connections.storage.identity) : null;
-  // The own account is on the allow-list, but only for the containers named for jobs.
-  const ownEndpoint =
-    'connectionString' in connections.storage
-      ? ownBlobEndpoint(connections.storage.connectionString)
-      : { url: connections.storage.blobUri, accountName: null };
-  const own = [ownEndpoint, env.hostStorage ?? null]
-    .filter((e): e is BlobEndpoint => e !== null)
-    .map((e) => ownStorageAccount(e.url, e.accountName, settings.JOBS_OWN_ACCOUNT_CONTAINERS));
-  const destinations = new AllowListDestinationGuard(
-    parseAllowList(
-      [
-        settings.JOBS_ALLOWED_STORAGE_HOSTS,
-        ...(ownEndpoint ? [allowListEntry(ownEndpoint.url)] : []),
-      ].join(','),
-    ),
-    own,
-  );
-  const jobWorker = new JobWorker({
-    jobs: jobStore,
-    queue,
-    blobs: (env.decorate?.jobBlobs ?? ((b: JobBlobs) => b))(
-      new SasJobBlobs(destinations, storageIdentity),
-    ),
-    store: registryStore,
-    bulk,
-    parseLine: parseImportLine,
-    clock,
-    logger,
+  const { jobQueue, jobPoisonQueue, jobWorker, jobs } = await jobsCapability(platform, {
+    registryStore,
+    bulk: registry.bulk,
     metrics,
-    settings: {
-      maxConcurrentJobs: settings.JOBS_MAX_CONCURRENT,
-      leaseSeconds: settings.JOBS_LEASE_SECONDS,
-      sliceSeconds: settings.JOBS_SLICE_SECONDS,
-      exportPageSize: settings.JOBS_EXPORT_PAGE_SIZE,
-      importChunkLines: settings.JOBS_IMPORT_CHUNK_LINES,
-      maxDequeueCount: settings.JOBS_MAX_DEQUEUE_COUNT,
-    },
+    hostStorage: env.hostStorage ?? null,
+    decorate: env.decorate ?? {},
   });
   return {
     services: {
-      devices,
-      modules,
-      twins: new TwinRegistry(deps),
+      devices: registry.devices,
+      modules: registry.modules,
+      twins: registry.twins,
+      configurations: new ConfigurationRegistry(
+        cosmosGuard(new CosmosConfigurationStore(container)),
+        registry.twinQueries,
+        clock,
+      ),
+      configurationContent: new ConfigurationContentApplier(
+        registry.devices,
+        registry.modules,
+        registry.twins,
+      ),
       methods: directMethods({
         policies,
         hostName,
@@ -350,14 +282,11 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
         clock,
         logger,
       }),
-      queries: new TwinQueryService(twinQueries),
+      queries: registry.queries,
       certificates,
       metrics,
-      bulk,
-      jobs: new RegistryJobs(jobStore, queue, clock, logger, destinations, {
-        hasIdentity: storageIdentity !== null,
-        maxActive: settings.JOBS_MAX_ACTIVE,
-      }),
+      bulk: registry.bulk,
+      jobs,
       jobWorker,
       policies,
       clock,

@@ -17,6 +17,11 @@ export const settingsSchema = z.object({
   COSMOS_CONTAINER: z.string().default('identities'),
   /** Leases of the change-feed triggers (the lifecycle relay). */
   COSMOS_LEASE_CONTAINER: z.string().default('leases'),
+  /**
+   * Local host only: the Event Grid webhook's system key (`eventgrid_extension`, as the
+   * Functions runtime names it); derived from iothubowner's key when absent.
+   */
+  EVENTGRID_SYSTEM_KEY: optional,
   /** JSON array of {keyName, primaryKey, secondaryKey, rights}; generated locally when absent. */
   SHARED_ACCESS_POLICIES: optional,
   /** The host name SAS tokens must be issued for (see hubHostName: the default depends on where it runs). */
@@ -104,6 +109,16 @@ export const settingsSchema = z.object({
   /** NCRONTAB with seconds, as Azure Functions timers take it. */
   LIVENESS_SWEEP_SCHEDULE: z.string().default('0 */1 * * * *'),
   LIVENESS_MAX_PIPELINE_LAG_SECONDS: count(120),
+  /**
+   * How long one sweep may run before it leaves the rest to the next (under the schedule's
+   * period, and under the 60 s its range leases last).
+   */
+  LIVENESS_SWEEP_BUDGET_SECONDS: z.coerce.number().int().min(1).max(55).default(40),
+  /** The blob container of the sweep's range leases, in the map's storage account. */
+  LIVENESS_LEASE_CONTAINER: z
+    .string()
+    .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid container name')
+    .default('liveness-leases'),
   LIVENESS_TOMBSTONE_SECONDS: count(86_400),
   /**
    * How long an identity the hub reported disconnected (nothing heard since) may stay so before
@@ -166,6 +181,12 @@ export const settingsSchema = z.object({
   JOBS_VISIBILITY_SECONDS: count(30),
   /** How long one query request may take in Cosmos DB, all its pages included; then 503. */
   QUERY_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(10),
+  /**
+   * Local host only: where the lifecycle relay and the Event Hubs consumers run. `host`: in the
+   * host's process (as one Function App instance runs every trigger); `process`: in a process
+   * of their own, as other instances of the Function App would.
+   */
+  LOCAL_PIPELINE: z.enum(['host', 'process']).default('host'),
   /** The MQTT device endpoint (its own process): MQTT over TLS, and over WebSockets over TLS. */
   MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(8883),
   MQTT_WS_PORT: z.coerce.number().int().min(0).max(65535).default(8443),

@@ -10,12 +10,14 @@ import type { CaCertificates } from '../application/CaCertificates';
 import type { Metrics } from '../ports/Metrics';
 import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
 import type { Clock } from '../ports/Clock';
-import type { LivenessServices } from '../liveness/LivenessServices';
+import type { LivenessServices } from '../application/liveness/LivenessServices';
 import type { DeviceMessageIngress } from '../application/device/DeviceMessageIngress';
 import type { LifecycleRelay } from '../application/lifecycle/LifecycleRelay';
 import type { CatalogSync } from '../application/catalog/CatalogSync';
 import type { DependencyHealth } from '../application/health/DependencyHealth';
 import type { HealthCheck } from '../application/health/HealthCheck';
+import type { ConfigurationRegistry } from '../configurations/ConfigurationRegistry';
+import type { ConfigurationContentApplier } from '../configurations/ConfigurationContentApplier';
 
 /** What the HTTP edge needs, built once per process by the composition root. */
 export interface RegistryServices {
@@ -25,6 +27,10 @@ export interface RegistryServices {
   /** Direct methods, carried to the MQTT endpoint instance holding the device's session. */
   methods: DirectMethods;
   queries: TwinQueryService;
+  /** Automatic device management: configurations and their metrics. */
+  configurations: ConfigurationRegistry;
+  /** Configuration content applied to one device at once (edge deployments). */
+  configurationContent: ConfigurationContentApplier;
   /** CA certificates for devices of certificateAuthority authentication. */
   certificates: CaCertificates;
   metrics: Metrics;

@@ -1,7 +1,7 @@
 import { isRegistryError } from '../domain/errors/RegistryError';
 import { connectionViewOf } from '../domain/liveness/connectionViewOf';
 import type { IdentityRef } from '../ports/LivenessStore';
-import type { LivenessServices } from '../liveness/LivenessServices';
+import type { LivenessServices } from '../application/liveness/LivenessServices';
 import { NO_ACTIVITY, type ActivityView } from './identityJson';
 
 /**

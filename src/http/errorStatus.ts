@@ -17,14 +17,19 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   // IotHubServiceErrorCode; JobQuotaExceededException in its v1 SDK); azure-iothub raises
   // TooManyDevicesError for a 403.
   JobQuotaExceeded: 403,
+  // IoT Hub's answer to a configuration beyond the hub's 100.
+  IotHubQuotaExceeded: 403,
   DeviceNotFound: 404,
   ModuleNotFound: 404,
   // A direct method's device has no session that takes methods (404103).
   DeviceNotOnline: 404,
   JobNotFound: 404,
+  ConfigurationNotFound: 404,
   NotFound: 404,
   MethodNotAllowed: 405,
   DeviceAlreadyExists: 409,
+  ConfigurationAlreadyExists: 409,
+  JobAlreadyExists: 409,
   ModuleAlreadyExistsOnDevice: 409,
   CertificateAlreadyExists: 409,
   PreconditionFailed: 412,

@@ -63,7 +63,16 @@ export interface LivenessStore {
    * applied, and the new etags of the entries that were written.
    */
   write(writes: readonly LivenessWrite[]): Promise<WriteOutcome>;
-  listDue(until: string, limit: number): Promise<DueEntry[]>;
+  /**
+   * The ranges the sweep takes one at a time (table partitions): each holds its entries' index
+   * rows and alerts, so one range can be swept, and leased, alone.
+   */
+  sweepRanges(): string[];
+  /**
+   * Index rows due by `until`, by deadline: in one range (after `after`, to page on) or, without
+   * one, across all of them.
+   */
+  listDue(until: string, limit: number, range?: string, after?: DueEntry): Promise<DueEntry[]>;
   listByState(
     state: LivenessState | undefined,
     pageSize: number,
@@ -78,7 +87,7 @@ export interface LivenessStore {
    * Alerts recorded but not yet published (each alert is recorded with a pending mark in the
    * same transaction), oldest first, at most `limit`.
    */
-  listPendingAlerts(limit: number): Promise<LivenessAlert[]>;
+  listPendingAlerts(limit: number, range?: string): Promise<LivenessAlert[]>;
   /**
    * Puts recorded alerts into the time-ordered alert log (the store does so after each commit;
    * the relay again for alerts a crash left pending). Idempotent.

@@ -18,6 +18,7 @@ import {
   type WriteOutcome,
 } from '../../src/ports/LivenessStore';
 import type { Page } from '../../src/ports/RegistryStore';
+import { LivenessKeys } from '../../src/adapters/tables/livenessKeys';
 
 /**
  * The liveness store port in memory, for unit tests of the rules and for simulating fleets far
@@ -31,9 +32,12 @@ import type { Page } from '../../src/ports/RegistryStore';
 export class InMemoryLivenessStore implements LivenessStore {
   readonly counters = { reads: 0, writeRequests: 0, entityWrites: 0, queries: 0, entitiesRead: 0 };
   private readonly entries = new Map<string, StoredLiveness>();
-  /** Deadline (ISO) → keys filed under it; `deadlines` keeps them in order. */
-  private readonly index = new Map<string, Set<string>>();
-  private deadlines: string[] = [];
+  /** Per partition: deadline (ISO) → keys filed under it; `deadlines` keeps them in order. */
+  private readonly index = new Map<
+    string,
+    { byDeadline: Map<string, Set<string>>; deadlines: string[] }
+  >();
+  private readonly keys: LivenessKeys;
   private readonly alertIds = new Set<string>();
   private readonly pending = new Map<string, LivenessAlert>();
   private progress: PipelineProgress[] = [];
@@ -49,7 +53,17 @@ export class InMemoryLivenessStore implements LivenessStore {
   private log: StoredAlert[] = [];
   private readonly logged = new Set<string>();
 
-  constructor(private readonly partitions = 64) {}
+  constructor(private readonly partitions = 64) {
+    this.keys = new LivenessKeys(partitions);
+  }
+
+  sweepRanges(): string[] {
+    return this.keys.allPartitions();
+  }
+
+  private partitionOf(key: string): string {
+    return this.keys.partitionOf(key.slice(0, key.indexOf('\u0000')));
+  }
 
   readMany(refs: readonly IdentityRef[]): Promise<Map<string, StoredLiveness>> {
     const found = new Map<string, StoredLiveness>();
@@ -151,19 +165,31 @@ export class InMemoryLivenessStore implements LivenessStore {
     }
   }
 
-  listDue(until: string, limit: number): Promise<DueEntry[]> {
-    this.counters.queries++;
+  listDue(until: string, limit: number, range?: string, after?: DueEntry): Promise<DueEntry[]> {
     const due: DueEntry[] = [];
-    for (const deadline of this.deadlines) {
-      if (deadline > until || due.length >= limit) break;
-      for (const key of this.index.get(deadline) ?? []) {
-        if (due.length >= limit) break;
-        const [deviceId = '', moduleId = ''] = key.split('\u0000');
-        due.push({ deviceId, moduleId: moduleId === '' ? null : moduleId, deadline });
-        this.counters.entitiesRead++;
+    for (const pk of range === undefined ? this.keys.allPartitions() : [range]) {
+      this.counters.queries++;
+      const part = this.index.get(pk);
+      if (!part) continue;
+      const afterKey = after ? refKey(after) : undefined;
+      for (let i = after ? lowerBound(part.deadlines, after.deadline) : 0; ; i++) {
+        const deadline = part.deadlines[i];
+        if (deadline === undefined || deadline > until || due.length >= limit) break;
+        // Within a deadline, in key order, as the table's row keys.
+        for (const key of [...(part.byDeadline.get(deadline) ?? [])].sort()) {
+          if (due.length >= limit) break;
+          if (after && deadline === after.deadline && key <= (afterKey as string)) continue;
+          const [deviceId = '', moduleId = ''] = key.split('\u0000');
+          due.push({ deviceId, moduleId: moduleId === '' ? null : moduleId, deadline });
+          this.counters.entitiesRead++;
+        }
       }
     }
-    return Promise.resolve(due);
+    return Promise.resolve(
+      range === undefined
+        ? due.sort((a, b) => (a.deadline < b.deadline ? -1 : 1)).slice(0, limit)
+        : due,
+    );
   }
 
   /** Pages of the state index: offsets stand in for the table's continuation tokens. */
@@ -215,8 +241,12 @@ export class InMemoryLivenessStore implements LivenessStore {
     });
   }
 
-  listPendingAlerts(limit: number): Promise<LivenessAlert[]> {
-    return Promise.resolve([...this.pending.values()].slice(0, limit));
+  listPendingAlerts(limit: number, range?: string): Promise<LivenessAlert[]> {
+    return Promise.resolve(
+      [...this.pending.values()]
+        .filter((a) => range === undefined || this.keys.partitionOf(a.deviceId) === range)
+        .slice(0, limit),
+    );
   }
 
   completeAlerts(alerts: readonly LivenessAlert[]): Promise<void> {
@@ -242,27 +272,35 @@ export class InMemoryLivenessStore implements LivenessStore {
   }
 
   private file(deadline: string, key: string): void {
-    let keys = this.index.get(deadline);
+    const pk = this.partitionOf(key);
+    let part = this.index.get(pk);
+    if (!part) {
+      part = { byDeadline: new Map(), deadlines: [] };
+      this.index.set(pk, part);
+    }
+    let keys = part.byDeadline.get(deadline);
     if (!keys) {
       keys = new Set();
-      this.index.set(deadline, keys);
-      const at = lowerBound(this.deadlines, deadline);
-      this.deadlines.splice(at, 0, deadline);
+      part.byDeadline.set(deadline, keys);
+      part.deadlines.splice(lowerBound(part.deadlines, deadline), 0, deadline);
     }
     keys.add(key);
     this.counters.entityWrites++;
   }
 
   private unfile(deadline: string, key: string): void {
-    const keys = this.index.get(deadline);
-    if (!keys?.delete(key)) return;
+    const part = this.index.get(this.partitionOf(key));
+    const keys = part?.byDeadline.get(deadline);
+    if (!part || !keys?.delete(key)) return;
     this.counters.entityWrites++;
     if (keys.size === 0) {
-      this.index.delete(deadline);
-      this.deadlines.splice(lowerBound(this.deadlines, deadline), 1);
+      part.byDeadline.delete(deadline);
+      part.deadlines.splice(lowerBound(part.deadlines, deadline), 1);
     }
   }
 }
+
+/** A page from an offset; the token is the offset of the next page. */
 
 function lowerBound(sorted: readonly string[], value: string): number {
   let lo = 0;

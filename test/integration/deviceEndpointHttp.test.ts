@@ -240,8 +240,14 @@ describe('device-facing endpoint', () => {
     expect(spoofed.status).toBe(401);
     // The handler itself accepts the forwarded certificate (as it arrives in Azure).
     const { HttpRequest, InvocationContext } = await import('@azure/functions');
-    const { deviceEventsHandler } = await import('../../src/http/handlers/deviceEventsHandler');
-    const reply = await deviceEventsHandler(() => Promise.resolve(rt.runtime.services))(
+    const { deviceEvents } = await import('../../src/http/handlers/deviceEventsHandler');
+    const { httpEndpoint } = await import('../../src/http/httpEndpoint');
+    const handler = httpEndpoint(
+      'device',
+      () => Promise.resolve(rt.runtime.services),
+      deviceEvents,
+    );
+    const reply = await handler(
       new HttpRequest({
         method: 'POST',
         url: 'https://localhost/devices/dev-x/messages/events?api-version=2021-04-12',

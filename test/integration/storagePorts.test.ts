@@ -1,3 +1,4 @@
+import { FREE_PORTS } from '../support/freePorts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -34,9 +35,7 @@ describe("the embedded Azurite's ports", () => {
 
   const settingsWith = (ports: number[]) =>
     parseSettings({
-      PORT: '0',
-      HTTPS_PORT: '0',
-      EVENTHUB_PORT: '0',
+      ...FREE_PORTS,
       DATA_DIR: dataDir,
       AZURITE_BLOB_PORT: String(ports[0]),
       AZURITE_QUEUE_PORT: String(ports[1]),

@@ -7,7 +7,7 @@ let client: CosmosClient | undefined;
 
 /** A fresh, empty identities container on the embedded Cosmos stand-in. */
 export async function freshCosmosContainer(): Promise<Container> {
-  const { cosmosEndpoint, cosmosKey } = inject('stack');
+  const { cosmosEndpoint, cosmosKey } = inject('standIns');
   client ??= new CosmosClient({
     endpoint: cosmosEndpoint,
     key: cosmosKey,

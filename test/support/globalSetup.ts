@@ -35,9 +35,17 @@ export interface ProvidedStack {
 
 const ROOT = resolve(__dirname, '../..');
 
+/** What the contract suites need: the stand-ins their real adapters run on. */
+export interface ProvidedStandIns {
+  cosmosEndpoint: string;
+  cosmosKey: string;
+  storageConnectionString: string;
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     stack: ProvidedStack;
+    standIns: ProvidedStandIns;
   }
 }
 
@@ -81,6 +89,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     dataDir,
     customerStorageConnectionString: customerStorage.connectionString,
     customerBlobHost,
+  });
+  project.provide('standIns', {
+    cosmosEndpoint: stack.cosmosEndpoint,
+    cosmosKey: stack.cosmosKey,
+    storageConnectionString: stack.storageConnectionString,
   });
   return async () => {
     await stack.stop();

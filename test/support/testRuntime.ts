@@ -27,9 +27,14 @@ import {
 } from '../../standins/eventhubs/startEventHubsStandIn';
 import { eventHubTriggers, type EventHubTriggers } from '../../local/eventHubTriggers';
 import { standInHubs } from '../../local/standInHubs';
+import { EVENT_GRID_WEBHOOK_PATH, EventGridWebhook } from '../../local/EventGridWebhook';
+import { TRIGGERS } from '../../src/triggers/triggerTable';
 
 export interface TestRuntime {
   url: string;
+  /** The local host's Event Grid webhook (without its key) and the key. */
+  eventGridUrl: string;
+  eventGridKey: string;
   runtime: RegistryRuntime;
   clock: { now(): Date; set(iso: string): void; advance(seconds: number): void };
   /** The lifecycle relay over the change feed: `abandon()` makes it "die". */
@@ -137,14 +142,25 @@ export async function startTestRuntime(
       .fetchAll();
     return resources.reduce((a, b) => a + b, 0);
   };
+  const eventGrid = TRIGGERS.livenessEventGrid;
+  const eventGridKey = 'test-eventgrid-key';
   const host = new LocalFunctionHost(
     routes(() => Promise.resolve(runtime.services)),
     logger,
+    {
+      eventGrid: new EventGridWebhook(
+        new Map([[eventGrid.name, eventGrid.handler(() => Promise.resolve(runtime.services))]]),
+        eventGridKey,
+        logger,
+      ),
+    },
   );
   const server = createServer(host.listener);
   const port = await listen(server, 0, '127.0.0.1', 'test host');
   return {
     url: `http://localhost:${port}`,
+    eventGridUrl: `http://localhost:${port}${EVENT_GRID_WEBHOOK_PATH}?functionName=${eventGrid.name}`,
+    eventGridKey,
     runtime,
     clock,
     jobTrigger,

@@ -6,7 +6,10 @@ import { RESERVED_CONTAINERS } from '../../src/domain/jobs/reservedContainers';
 
 const root = join(__dirname, '../..');
 const template = readFileSync(join(root, 'infra/main.bicep'), 'utf8');
-const registration = readFileSync(join(root, 'functions/index.ts'), 'utf8');
+/** What functions/ registers: the route table's and the trigger table's binding options. */
+const registration = ['functions/index.ts', 'src/triggers/triggerTable.ts']
+  .map((file) => readFileSync(join(root, file), 'utf8'))
+  .join('\n');
 
 /** Settings only the local host reads (ports, data folder, the embedded stand-ins'). */
 const LOCAL_ONLY = [
@@ -23,6 +26,7 @@ const LOCAL_ONLY = [
   'EVENTHUB_CONSUMER_GROUPS',
   'EVENTHUB_CHECKPOINT_CONTAINER',
   'JOBS_VISIBILITY_SECONDS',
+  'EVENTGRID_SYSTEM_KEY',
 ];
 /** Key-based or alternative forms of connections the template makes by identity. */
 const ALTERNATIVES = [
@@ -36,6 +40,8 @@ const ALTERNATIVES = [
   'WEBSITE_HOSTNAME',
   // The MQTT endpoint's instance name: by default the container's host name (its replica).
   'MQTT_INSTANCE_ID',
+  // Where the replica's methods port is reached: by default its own IPv4 in the environment.
+  'MQTT_METHODS_URL',
 ];
 /** Read by the Functions host and the platform, not by the code. */
 const PLATFORM =

@@ -35,6 +35,8 @@ function post(
   });
 }
 
+const doc = { summary: 'a test route', success: [200, null] as [number, null], errors: [] };
+
 describe('the local host reads bodies only when asked, within its limits', () => {
   let server: Server | undefined;
   afterEach(async () => {
@@ -55,6 +57,7 @@ describe('the local host reads bodies only when asked, within its limits', () =>
     name: 'echo',
     methods: ['POST'],
     route: 'echo',
+    doc,
     handler: async (req) => {
       const text = await req.text();
       await gate;
@@ -80,6 +83,7 @@ describe('the local host reads bodies only when asked, within its limits', () =>
           name: 'refuse',
           methods: ['POST'],
           route: 'refuse',
+          doc,
           handler: () => Promise.resolve({ status: 401 }),
         },
       ],

@@ -10,7 +10,7 @@ import { sign } from '../../src/domain/auth/signatureMatches';
 import type { SharedAccessPolicy } from '../../src/domain/auth/SharedAccessPolicy';
 import { registryRoutes } from '../../src/http/registryRoutes';
 import type { RegistryStore } from '../../src/ports/RegistryStore';
-import type { LivenessServices } from '../../src/liveness/LivenessServices';
+import type { LivenessServices } from '../../src/application/liveness/LivenessServices';
 import { silentLogger } from '../../src/ports/Logger';
 import { noMetrics } from '../../src/ports/Metrics';
 import { InMemoryRegistryStore } from '../fakes/InMemoryRegistryStore';
@@ -46,6 +46,8 @@ function services(store: RegistryStore): RegistryServices {
     methods: undefined as never,
     queries: undefined as never,
     certificates: undefined as never,
+    configurations: undefined as never,
+    configurationContent: undefined as never,
     metrics: noMetrics,
     policies: new Map([[owner.keyName, owner]]),
     clock: deps.clock,

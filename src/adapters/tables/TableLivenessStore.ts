@@ -328,32 +328,51 @@ export class TableLivenessStore implements LivenessStore {
     return true;
   }
 
-  async listDue(until: string, limit: number): Promise<DueEntry[]> {
+  sweepRanges(): string[] {
+    return this.keys.allPartitions();
+  }
+
+  async listDue(
+    until: string,
+    limit: number,
+    range?: string,
+    after?: DueEntry,
+  ): Promise<DueEntry[]> {
+    if (range !== undefined) return this.dueIn(range, until, limit, after);
     const due: DueEntry[] = [];
-    const upper = `d|${until}~`;
     await inParallel(this.keys.allPartitions(), 16, async (pk) => {
-      this.counters.queries++;
-      const rows = this.table.listEntities<{
-        deviceId: string;
-        moduleId: string;
-        deadline: string;
-      }>({
-        queryOptions: {
-          filter: odata`PartitionKey eq ${pk} and RowKey ge ${'d|'} and RowKey lt ${upper}`,
-          select: ['deviceId', 'moduleId', 'deadline'],
-        },
-      });
-      for await (const row of rows) {
-        this.counters.entitiesRead++;
-        due.push({
-          deviceId: row.deviceId,
-          moduleId: row.moduleId === '' ? null : row.moduleId,
-          deadline: row.deadline,
-        });
-        if (due.length >= limit) return;
-      }
+      due.push(...(await this.dueIn(pk, until, limit - due.length)));
     });
     return due.sort((a, b) => (a.deadline < b.deadline ? -1 : 1)).slice(0, limit);
+  }
+
+  /** One partition's due index rows, in key order (by deadline), after `after`. */
+  private async dueIn(
+    pk: string,
+    until: string,
+    limit: number,
+    after?: DueEntry,
+  ): Promise<DueEntry[]> {
+    const due: DueEntry[] = [];
+    if (limit <= 0) return due;
+    const upper = `d|${until}~`;
+    const filter = after
+      ? odata`PartitionKey eq ${pk} and RowKey gt ${this.keys.due(after, after.deadline)} and RowKey lt ${upper}`
+      : odata`PartitionKey eq ${pk} and RowKey ge ${'d|'} and RowKey lt ${upper}`;
+    this.counters.queries++;
+    const rows = this.table.listEntities<{ deviceId: string; moduleId: string; deadline: string }>({
+      queryOptions: { filter, select: ['deviceId', 'moduleId', 'deadline'] },
+    });
+    for await (const row of rows) {
+      this.counters.entitiesRead++;
+      due.push({
+        deviceId: row.deviceId,
+        moduleId: row.moduleId === '' ? null : row.moduleId,
+        deadline: row.deadline,
+      });
+      if (due.length >= limit) break;
+    }
+    return due;
   }
 
   /**
@@ -479,9 +498,10 @@ export class TableLivenessStore implements LivenessStore {
   }
 
   /** Alerts waiting to be published (few: the relay clears them), oldest first. */
-  private async pendingRows(): Promise<StoredAlert[]> {
+  private async pendingRows(range?: string): Promise<StoredAlert[]> {
     const all: StoredAlert[] = [];
-    await inParallel(this.keys.allPartitions(), 16, async (pk) => {
+    const partitions = range === undefined ? this.keys.allPartitions() : [range];
+    await inParallel(partitions, 16, async (pk) => {
       this.counters.queries++;
       for await (const e of this.table.listEntities<AlertEntity>({
         queryOptions: {
@@ -494,8 +514,8 @@ export class TableLivenessStore implements LivenessStore {
     return all.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
   }
 
-  async listPendingAlerts(limit: number): Promise<LivenessAlert[]> {
-    const pending = await this.pendingRows();
+  async listPendingAlerts(limit: number, range?: string): Promise<LivenessAlert[]> {
+    const pending = await this.pendingRows(range);
     return pending.slice(0, limit).map(({ id: _id, ...alert }) => alert);
   }
 

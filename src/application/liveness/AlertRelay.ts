@@ -48,9 +48,12 @@ export class AlertRelay {
     }
   }
 
-  /** Publishes alerts earlier attempts left pending, oldest first; returns how many. */
-  async relayPending(limit = 500): Promise<number> {
-    const pending = await this.store.listPendingAlerts(limit);
+  /**
+   * Publishes alerts earlier attempts left pending (in one sweep range, or all), oldest first;
+   * returns how many.
+   */
+  async relayPending(limit = 500, range?: string): Promise<number> {
+    const pending = await this.store.listPendingAlerts(limit, range);
     if (pending.length === 0) return 0;
     // A crash between the commit and the log's copy left them out of the log.
     await this.store.logAlerts(pending);

@@ -9,6 +9,7 @@ import {
 } from '../../domain/liveness/LivenessRecord';
 import { parseLivenessEvent } from '../../domain/liveness/parseLivenessEvent';
 import type { RawEvent } from '../../domain/liveness/RawEvent';
+import type { ParseResult } from '../../domain/liveness/ParseResult';
 import {
   refKey,
   type IdentityRef,
@@ -65,6 +66,28 @@ export class LivenessIngest {
 
   /** `source` names the stream partition the batch came from, for the pipeline's progress. */
   async ingest(batch: readonly RawEvent[], source: string): Promise<IngestResult> {
+    const result = await this.ingestParsed(batch.map(parseOne));
+    const newest = batch.reduce<string | null>((m, raw) => {
+      const t =
+        raw.enqueuedTimeUtc instanceof Date
+          ? raw.enqueuedTimeUtc.toISOString()
+          : typeof raw.enqueuedTimeUtc === 'string'
+            ? raw.enqueuedTimeUtc
+            : null;
+      return t !== null && (m === null || t > m) ? t : m;
+    }, null);
+    if (newest !== null)
+      await this.store.recordProgress([
+        { source, newestEnqueued: newest, processedAt: this.clock.now().toISOString() },
+      ]);
+    return result;
+  }
+
+  /**
+   * Events another source already parsed (Event Grid's): the same folding, ordering and
+   * duplicate rules, without a stream partition's progress (no probe could ask about it).
+   */
+  async ingestParsed(batch: readonly ParseResult[]): Promise<IngestResult> {
     const groups = new Map<string, { ref: IdentityRef; events: LivenessEvent[] }>();
     let malformed = 0;
     let ignored = 0;
@@ -75,8 +98,7 @@ export class LivenessIngest {
       if (group) group.events.push(event);
       else groups.set(key, { ref, events: [event] });
     };
-    for (const raw of batch) {
-      const parsed = parseOne(raw);
+    for (const parsed of batch) {
       if (!parsed.ok) {
         malformed++;
         skipped[parsed.skip] = (skipped[parsed.skip] ?? 0) + 1;
@@ -139,19 +161,6 @@ export class LivenessIngest {
       }
     }
     await this.alerts.publish(raised);
-    const newest = batch.reduce<string | null>((m, raw) => {
-      const t =
-        raw.enqueuedTimeUtc instanceof Date
-          ? raw.enqueuedTimeUtc.toISOString()
-          : typeof raw.enqueuedTimeUtc === 'string'
-            ? raw.enqueuedTimeUtc
-            : null;
-      return t !== null && (m === null || t > m) ? t : m;
-    }, null);
-    if (newest !== null)
-      await this.store.recordProgress([
-        { source, newestEnqueued: newest, processedAt: this.clock.now().toISOString() },
-      ]);
     return {
       events: batch.length,
       malformed,

@@ -5,6 +5,10 @@
 export type SkipReason =
   | 'unknownSource'
   | 'unknownOpType'
+  /** An Event Grid event of a type the monitor does not read (not one of IoT Hub's five). */
+  | 'unknownEventType'
+  /** An Event Grid event that is not an event object of either schema. */
+  | 'badEnvelope'
   | 'missingDeviceId'
   | 'missingModuleId'
   /** A device or module ID no registry could hold (1 to 128 of IoT Hub's characters). */

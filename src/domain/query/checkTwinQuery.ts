@@ -21,6 +21,8 @@ const DEVICE_PATHS = [
   'tags*',
   'properties.desired*',
   'properties.reported*',
+  // Which configurations target the twin, and which one is applied (IoT Hub's system metrics).
+  'configurations*',
 ];
 const MODULE_PATHS = [
   ...DEVICE_PATHS.filter((p) => !['capabilities*', 'deviceScope', 'parentScopes'].includes(p)),

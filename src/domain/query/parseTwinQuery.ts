@@ -27,7 +27,8 @@ import type {
  *   check      := IS_DEFINED | IS_NULL | IS_STRING | IS_NUMBER | IS_BOOL | IS_OBJECT
  *   list       := '[' [literal {, literal}] ']'
  *   operand    := (LOWER | UPPER) '(' operand ')' | literal | path
- *   path       := name {'.' name}
+ *   path       := name {'.' name}        (a name may be written [[any text]], as in
+ *                                          configurations.[[my-config]].status)
  *   literal    := 'string' | "string" | number | TRUE | FALSE | NULL
  *   comparison := '=' | '!=' | '<>' | '<' | '>' | '<=' | '>='
  */
@@ -87,6 +88,18 @@ function tokenize(text: string): Token[] {
     }
     const position = i + 1;
     const rest = text.slice(i);
+    if (rest.startsWith('[[')) {
+      const end = rest.indexOf(']]', 2);
+      if (end < 0) throw syntaxError(position, rest, "the name in '[[' is not closed with ']]'");
+      tokens.push({
+        kind: 'name',
+        text: rest.slice(0, end + 2),
+        value: rest.slice(2, end),
+        position,
+      });
+      i += end + 2;
+      continue;
+    }
     const name = /^[A-Za-z_$][A-Za-z0-9_$]*/.exec(rest);
     if (name) {
       tokens.push({ kind: 'name', text: name[0], value: name[0], position });
@@ -211,6 +224,26 @@ class Parser {
         groupBy.length > 0 ? 'the end of the query' : 'WHERE, GROUP BY or the end of the query',
       );
     return { select, from, where, groupBy };
+  }
+
+  /**
+   * A configuration's targetCondition: a bare condition over devices, or, for module content,
+   * `FROM devices.modules WHERE condition`.
+   */
+  target(modules: boolean): TwinQuery {
+    if (modules) {
+      this.keyword('FROM');
+      if (this.source() !== 'devices.modules') this.fail("'devices.modules'");
+      this.keyword('WHERE');
+    }
+    const where = this.or();
+    if (this.token.kind !== 'end') this.fail('AND, OR or the end of the condition');
+    return {
+      select: { kind: 'all' },
+      from: modules ? 'devices.modules' : 'devices',
+      where,
+      groupBy: [],
+    };
   }
 
   /** IoT Hub clauses this registry does not run: said as such, not as a syntax error. */
@@ -435,4 +468,17 @@ export function parseTwinQuery(text: string): TwinQuery {
       `The query is ${text.length} characters long: at most ${MAX_QUERY_LENGTH} are allowed`,
     );
   return new Parser(tokenize(text)).query();
+}
+
+/**
+ * Parses a configuration's or job's condition (see Parser.target) into a query over the twins
+ * it selects; a malformed one is a 400 naming the position and the token, as for queries.
+ */
+export function parseTwinCondition(text: string, modules = false): TwinQuery {
+  if (text.length > MAX_QUERY_LENGTH)
+    throw new RegistryError(
+      'BadRequest',
+      `The condition is ${text.length} characters long: at most ${MAX_QUERY_LENGTH} are allowed`,
+    );
+  return new Parser(tokenize(text)).target(modules);
 }

@@ -4,7 +4,7 @@ import { jsonResponse } from '../jsonResponse';
 import { parseBulkEntry } from '../parseBulkEntry';
 import { readJsonBody } from '../readJsonBody';
 import { bulkBodySchema } from '../schemas/bulkSchema';
-import type { ServiceHandler } from '../serviceEndpoint';
+import type { ServiceHandler } from '../httpEndpoint';
 
 function validate(bodies: ReturnType<typeof bulkBodySchema.parse>): BulkEntry[] {
   const seen = new Set<string>();

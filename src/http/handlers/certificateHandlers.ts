@@ -4,7 +4,7 @@ import { parseIfMatch } from '../../domain/identity/IfMatch';
 import { identityResponse, jsonResponse } from '../jsonResponse';
 import { pathParam } from '../pathParam';
 import { readJsonBody } from '../readJsonBody';
-import type { ServiceHandler } from '../serviceEndpoint';
+import type { ServiceHandler } from '../httpEndpoint';
 
 /** IoT Hub's CertificateDescription (the verification code only while one is pending). */
 function certificateJson(c: CaCertificate, withCode = false) {

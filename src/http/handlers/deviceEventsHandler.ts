@@ -1,21 +1,12 @@
-import type {
-  HttpHandler,
-  HttpRequest,
-  HttpResponseInit,
-  InvocationContext,
-} from '@azure/functions';
+import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
-import type { RegistryServices, ServicesProvider } from '../RegistryServices';
-import { performance } from 'node:perf_hooks';
-import { withOperation } from '../../adapters/logging/operationContext';
+import type { ServiceHandler } from '../httpEndpoint';
 import { certificateFromHeader } from '../../domain/auth/certificateThumbprints';
 import { isRegistryError, RegistryError } from '../../domain/errors/RegistryError';
 import { assertSafeJson } from '../../domain/json/assertSafeJson';
 import { isForbiddenKey } from '../../domain/json/forbiddenKeys';
 import { assertDeviceId, assertModuleId } from '../../domain/identity/identityId';
 import type { IncomingMessage } from '../../application/device/DeviceMessageIngress';
-import { checkApiVersion } from '../apiVersion';
-import { errorResponse, registryErrorResponse } from '../errorResponse';
 import { MAX_BODY_BYTES } from '../readJsonBody';
 import { pathParam } from '../pathParam';
 import { requestPath } from '../requestPath';
@@ -119,77 +110,31 @@ function identityOf(request: HttpRequest): { deviceId: string; moduleId: string 
   }
 }
 
+/** The device's credentials as the request carries them (a gateway forwards its certificate). */
+function credentialsOf(request: HttpRequest) {
+  const forwarded = request.headers.get('x-arr-clientcert');
+  return {
+    path: identityOf(request),
+    authorization: request.headers.get('authorization'),
+    clientCertificate: forwarded ? certificateFromHeader(forwarded) : null,
+  };
+}
+
 /**
  * `GET /devices/{id}/messages/deviceBound`: a device polling for cloud-to-device messages. This
  * registry sends none: 204 (IoT Hub's "no message") to an authenticated device, 401 otherwise.
  */
-export function deviceBoundHandler(getServices: ServicesProvider): HttpHandler {
-  return (request, context) =>
-    withOperation(context.invocationId, async () => {
-      try {
-        const services = await getServices();
-        checkApiVersion(request.query.get('api-version'), services.clock.now());
-        const forwarded = request.headers.get('x-arr-clientcert');
-        await services.deviceIngress.pendingMessages({
-          path: identityOf(request),
-          authorization: request.headers.get('authorization'),
-          clientCertificate: forwarded ? certificateFromHeader(forwarded) : null,
-        });
-        return { status: 204 };
-      } catch (error) {
-        if (isRegistryError(error)) return registryErrorResponse(error);
-        context.error('Unhandled error in', context.functionName, error);
-        return errorResponse('ServerError', 'The endpoint failed unexpectedly: retry');
-      }
-    });
-}
+export const deviceBound: ServiceHandler = async (request, services) => {
+  await services.deviceIngress.pendingMessages(credentialsOf(request));
+  return { status: 204 };
+};
 
 /**
  * `POST /devices/{id}/messages/events` (and the module path): the device-facing endpoint.
  * 204 when accepted; 401 for any authentication failure, with nothing published.
  */
-export function deviceEventsHandler(getServices: ServicesProvider): HttpHandler {
-  return (request, context) =>
-    withOperation(context.invocationId, async () => {
-      const started = performance.now();
-      let services: RegistryServices | undefined;
-      const response = await accept(request, context, (s) => (services = s));
-      services?.metrics.request(
-        context.functionName,
-        response.status ?? 200,
-        performance.now() - started,
-      );
-      return response;
-    });
-
-  async function accept(
-    request: HttpRequest,
-    context: InvocationContext,
-    got: (services: RegistryServices) => void,
-  ): Promise<HttpResponseInit> {
-    try {
-      const services = await getServices();
-      got(services);
-      checkApiVersion(request.query.get('api-version'), services.clock.now());
-      requestPath(request);
-      const path = identityOf(request);
-      const forwarded = request.headers.get('x-arr-clientcert');
-      await services.deviceIngress.accept(
-        {
-          path,
-          authorization: request.headers.get('authorization'),
-          clientCertificate: forwarded ? certificateFromHeader(forwarded) : null,
-        },
-        () => readMessages(request),
-      );
-      return { status: 204 };
-    } catch (error) {
-      if (isRegistryError(error)) return registryErrorResponse(error);
-      context.error('Unhandled error in', context.functionName, error);
-      return errorResponse(
-        'ServerError',
-        'The endpoint failed unexpectedly: retry, and report it if it persists',
-      );
-    }
-  }
-}
+export const deviceEvents: ServiceHandler = async (request, services) => {
+  requestPath(request);
+  await services.deviceIngress.accept(credentialsOf(request), () => readMessages(request));
+  return { status: 204 };
+};

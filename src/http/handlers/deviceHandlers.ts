@@ -8,7 +8,7 @@ import { identityResponse, jsonResponse } from '../jsonResponse';
 import { pathParam } from '../pathParam';
 import { readJsonBody } from '../readJsonBody';
 import { deviceBodySchema } from '../schemas/identitySchemas';
-import type { ServiceHandler } from '../serviceEndpoint';
+import type { ServiceHandler } from '../httpEndpoint';
 import { assertSameId, toDeviceInput } from '../toInputs';
 
 export const MAX_LIST_TOP = 1000;

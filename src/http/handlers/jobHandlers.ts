@@ -3,7 +3,7 @@ import { jsonResponse } from '../jsonResponse';
 import { pathParam } from '../pathParam';
 import { readJsonBody } from '../readJsonBody';
 import { jobBodySchema } from '../schemas/jobSchema';
-import type { ServiceHandler } from '../serviceEndpoint';
+import type { ServiceHandler } from '../httpEndpoint';
 
 /** `POST /jobs/create`: an import or export job, answered at once with the enqueued job. */
 export const createJob: ServiceHandler = async (request, { jobs }) => {

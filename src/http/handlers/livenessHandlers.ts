@@ -8,11 +8,11 @@ import {
   type LivenessRecord,
 } from '../../domain/liveness/LivenessRecord';
 import type { IdentityRef } from '../../ports/LivenessStore';
-import type { LivenessServices } from '../../liveness/LivenessServices';
+import type { LivenessServices } from '../../application/liveness/LivenessServices';
 import { jsonResponse } from '../jsonResponse';
 import { pathParam } from '../pathParam';
 import { readJsonBody } from '../readJsonBody';
-import type { ServiceHandler } from '../serviceEndpoint';
+import type { ServiceHandler } from '../httpEndpoint';
 
 export function livenessJson(r: LivenessRecord, services: Pick<LivenessServices, 'policy'>) {
   const { intervalSeconds, graceFactor, source } = effectiveInterval(r, services.policy);

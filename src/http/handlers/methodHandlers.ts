@@ -6,7 +6,7 @@ import { jsonResponse } from '../jsonResponse';
 import { pathParam } from '../pathParam';
 import { readJsonBody } from '../readJsonBody';
 import { methodBodySchema } from '../schemas/methodSchemas';
-import type { ServiceHandler } from '../serviceEndpoint';
+import type { ServiceHandler } from '../httpEndpoint';
 
 /**
  * `POST /twins/{id}/methods` (and a module's): calls a direct method on the connected device

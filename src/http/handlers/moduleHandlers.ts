@@ -6,7 +6,7 @@ import { identityResponse, jsonResponse } from '../jsonResponse';
 import { pathParam } from '../pathParam';
 import { readJsonBody } from '../readJsonBody';
 import { moduleBodySchema } from '../schemas/identitySchemas';
-import type { ServiceHandler } from '../serviceEndpoint';
+import type { ServiceHandler } from '../httpEndpoint';
 import { assertSameId, toModuleInput } from '../toInputs';
 
 const ids = (request: Parameters<ServiceHandler>[0]) =>

@@ -3,7 +3,7 @@ import { DEFAULT_QUERY_PAGE, MAX_QUERY_PAGE } from '../../application/TwinQueryS
 import { jsonResponse } from '../jsonResponse';
 import { readJsonBody } from '../readJsonBody';
 import { queryBodySchema } from '../schemas/twinSchemas';
-import type { ServiceHandler } from '../serviceEndpoint';
+import type { ServiceHandler } from '../httpEndpoint';
 import { twinJson } from '../twinJson';
 
 function pageSizeOf(header: string | null): number {

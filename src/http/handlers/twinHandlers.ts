@@ -9,7 +9,7 @@ import { identityResponse } from '../jsonResponse';
 import { pathParam } from '../pathParam';
 import { readJsonBody } from '../readJsonBody';
 import { twinBodySchema } from '../schemas/twinSchemas';
-import type { ServiceHandler } from '../serviceEndpoint';
+import type { ServiceHandler } from '../httpEndpoint';
 import { assertSameId } from '../toInputs';
 import { twinJson } from '../twinJson';
 

@@ -4,7 +4,6 @@ import type { ErrorCode } from '../../domain/errors/ErrorCode';
 import { ERROR_STATUS } from '../errorStatus';
 import type { HttpRoute } from '../HttpRoute';
 import { errorReply } from './replySchemas';
-import { ROUTE_DOCS } from './routeDocs';
 
 /** Errors every authenticated service route can answer. */
 const COMMON: ErrorCode[] = [
@@ -31,8 +30,7 @@ export function openApiDocument(table: readonly HttpRoute[]): Record<string, unk
       'SharedAccessSignature sr=<host>&sig=<signature>&se=<expiry>&skn=<policy> (a device token on the device endpoint)',
   });
   for (const route of table) {
-    const doc = ROUTE_DOCS[route.name];
-    if (!doc) throw new Error(`Route '${route.name}' has no OpenAPI description`);
+    const { doc } = route;
     const names = [...route.route.matchAll(/\{\*?(\w+)\}/g)].map((m) => m[1] as string);
     const params = names.length
       ? z.object(Object.fromEntries(names.map((n) => [n, z.string()])))

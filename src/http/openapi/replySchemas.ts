@@ -165,3 +165,27 @@ export const errorReply = z.object({
   Message: z.string().regex(/^ErrorCode:[A-Za-z]+;/),
   ExceptionMessage: z.string(),
 });
+
+const metrics = z.object({
+  results: z.record(z.string(), z.number()),
+  queries: z.record(z.string(), z.string()),
+});
+
+export const configurationReply = z.looseObject({
+  id: z.string(),
+  schemaVersion: z.string(),
+  labels: z.record(z.string(), z.string()),
+  content: z.record(z.string(), z.unknown()),
+  targetCondition: z.string(),
+  createdTimeUtc: z.string(),
+  lastUpdatedTimeUtc: z.string(),
+  priority: z.number(),
+  systemMetrics: metrics,
+  metrics,
+  etag: z.string(),
+});
+
+export const testQueriesReply = z.object({
+  targetConditionError: z.string(),
+  customMetricQueryErrors: z.record(z.string(), z.string()),
+});

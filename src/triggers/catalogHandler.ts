@@ -1,8 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import type { CatalogSync } from '../application/catalog/CatalogSync';
-import { rawEvents } from '../liveness/livenessTriggerHandlers';
-
-export const CATALOG_TRIGGER_NAME = 'deviceCatalog';
+import { rawEvents } from './livenessHandlers';
 
 /**
  * The reference lifecycle consumer, an Event Hubs trigger on its own consumer group. A store

@@ -1,8 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import type { LifecycleRelay } from '../application/lifecycle/LifecycleRelay';
 
-export const LIFECYCLE_RELAY_TRIGGER_NAME = 'lifecycleRelay';
-
 /**
  * The change-feed trigger of the identity container: relays outbox records to Event Hubs.
  * A publishing failure is thrown, so the host retries the batch (retry policy in functions/).

@@ -24,13 +24,41 @@ function requestedResources(request: HttpRequest, hostNames: readonly string[]):
   return hostNames.map((host) => `${host}${path}`);
 }
 
-/**
- * Wraps a service-API handler: SAS authorization with the right permission, api-version, and
- * the one translation of errors into wire responses. Unknown errors are logged and become a
- * generic 500 that reveals nothing.
- */
-export function serviceEndpoint(
+/** A token of a policy with `right` must cover one of the resources the request is for. */
+function authorize(
+  request: HttpRequest,
+  services: RegistryServices,
   right: AccessRight,
+  now: Date,
+): void {
+  const authorization = request.headers.get('authorization');
+  let lastError: unknown;
+  const granted = requestedResources(request, services.hostNames).some((resource) => {
+    try {
+      authorizeServiceRequest(services.policies, { authorization, resource, right, now });
+      return true;
+    } catch (error) {
+      lastError ??= error;
+      return false;
+    }
+  });
+  if (!granted) throw lastError;
+}
+
+/**
+ * Who may call: holders of a shared access policy with this right (the service API), or a
+ * device that the handler authenticates with its own registry credentials.
+ */
+export type Access = AccessRight | 'device';
+
+/**
+ * The one wrapper of every API route, the device endpoint's included: one operation per
+ * request, SAS authorization with the right permission (unless the device authenticates
+ * itself), api-version, timing, and the one translation of errors into wire responses.
+ * Unknown errors are logged and become a generic 500 that reveals nothing.
+ */
+export function httpEndpoint(
+  access: Access,
   getServices: ServicesProvider,
   handle: ServiceHandler,
 ): HttpHandler {
@@ -51,20 +79,7 @@ export function serviceEndpoint(
           );
         });
         const now = services.clock.now();
-        const authorization = request.headers.get('authorization');
-        const resources = requestedResources(request, services.hostNames);
-        let lastError: unknown;
-        const ready = services;
-        const granted = resources.some((resource) => {
-          try {
-            authorizeServiceRequest(ready.policies, { authorization, resource, right, now });
-            return true;
-          } catch (error) {
-            lastError ??= error;
-            return false;
-          }
-        });
-        if (!granted) throw lastError;
+        if (access !== 'device') authorize(request, services, access, now);
         checkApiVersion(request.query.get('api-version'), now);
         response = await handle(request, services);
       } catch (error) {
@@ -73,7 +88,7 @@ export function serviceEndpoint(
           context.error('Unhandled error in', context.functionName, error);
           response = errorResponse(
             'ServerError',
-            'The registry failed unexpectedly: retry, and report it if it persists',
+            'The service failed unexpectedly: retry, and report it if it persists',
           );
         }
       }

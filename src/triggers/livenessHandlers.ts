@@ -1,7 +1,7 @@
 import type { InvocationContext, Timer } from '@azure/functions';
 import { performance } from 'node:perf_hooks';
 import type { RawEvent } from '../domain/liveness/RawEvent';
-import type { LivenessServices } from './LivenessServices';
+import type { LivenessServices } from '../application/liveness/LivenessServices';
 
 type Provider = () => Promise<LivenessServices>;
 

@@ -4,8 +4,6 @@ import type { JobWorker } from '../application/jobs/JobWorker';
 
 const jobMessage = z.object({ jobId: z.string().min(1).max(128) });
 
-export const JOB_TRIGGER_NAME = 'registryJobs';
-
 /**
  * The Storage queue trigger: runs one slice of the job the message names. A message that names
  * no job is dropped (retrying cannot fix it); a worker failure is thrown so the message comes
