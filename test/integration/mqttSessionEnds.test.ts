@@ -84,7 +84,10 @@ async function silentableRelay(
       }
     },
     close: async () => {
-      for (const [a, b] of pairs) (a.destroy(), b.destroy());
+      for (const [a, b] of pairs) {
+        a.destroy();
+        b.destroy();
+      }
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
@@ -149,12 +152,12 @@ describe('MQTT sessions end in the map however the device goes', () => {
       const exited = waitForExit(child);
       const lines: string[] = [];
       const port = await new Promise<number>((resolve, reject) => {
-        forwardLines(child.stdout!, (line) => {
+        forwardLines(child.stdout, (line) => {
           lines.push(line);
           const m = /mqtts on (\d+)/.exec(line);
           if (m) resolve(Number(m[1]));
         });
-        forwardLines(child.stderr!, (line) => lines.push(line));
+        forwardLines(child.stderr, (line) => lines.push(line));
         void exited.then(() => reject(new Error(`The endpoint exited:\n${lines.join('\n')}`)));
       });
       return { child, exited, port };
