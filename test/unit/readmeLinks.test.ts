@@ -1,9 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(__dirname, '../..');
-const DOCUMENTS = ['README.md', 'infra/README.md', 'CHANGELOG.md'];
+const DOCUMENTS = [
+  'README.md',
+  'infra/README.md',
+  'CHANGELOG.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */
 const slug = (heading: string) =>
@@ -20,7 +27,13 @@ function headingsOf(markdown: string): string[] {
 }
 
 /** Every problem with the links and section references of one document. */
-export function deadEnds(file: string, markdown: string, exists: (path: string) => boolean) {
+export function deadEnds(
+  file: string,
+  markdown: string,
+  exists: (path: string) => boolean,
+  /** Headings of the other pages: a section named in prose may be on any of them. */
+  elsewhere: readonly string[] = [],
+) {
   const headings = headingsOf(markdown);
   const anchors = new Set(headings.map(slug));
   const problems: string[] = [];
@@ -35,12 +48,14 @@ export function deadEnds(file: string, markdown: string, exists: (path: string) 
   }
   // Sections named in prose or code comments: see "X", as in "X", (README, "X").
   for (const [, name] of markdown.matchAll(/(?:see|as in|README,) "([^"]+)"/gi)) {
-    if (!headings.some((h) => h === name || h.startsWith(`${name}:`) || h.startsWith(`${name} (`)))
+    const named = (h: string) =>
+      h === name || h.startsWith(`${name}:`) || h.startsWith(`${name} (`);
+    if (!headings.some(named) && !elsewhere.some(named))
       problems.push(`${file}: no section "${name}"`);
   }
   // Documents named in prose must be in the repository.
   for (const [, doc] of prose.matchAll(/\b([A-Za-z][\w./-]*\.md)\b/g)) {
-    if (!exists(join(dirname(file), doc!)) && !exists(join(ROOT, doc!)))
+    if (!exists(join(dirname(file), doc!)) && !exists(doc!))
       problems.push(`${file}: no document ${doc}`);
   }
   return problems;
@@ -49,7 +64,10 @@ export function deadEnds(file: string, markdown: string, exists: (path: string) 
 describe('the documentation has no dead ends', () => {
   it.each(DOCUMENTS)('%s: every link, section and document it names exists', (file) => {
     const markdown = readFileSync(join(ROOT, file), 'utf8');
-    expect(deadEnds(file, markdown, (p) => existsSync(join(ROOT, p)))).toEqual([]);
+    const elsewhere = DOCUMENTS.filter((d) => d !== file).flatMap((d) =>
+      headingsOf(readFileSync(join(ROOT, d), 'utf8')),
+    );
+    expect(deadEnds(file, markdown, (p) => existsSync(join(ROOT, p)), elsewhere)).toEqual([]);
   });
 
   it('finds a dead link, a missing section and a missing document', () => {
