@@ -5,7 +5,7 @@ import { CosmosSessionStore } from '../adapters/cosmos/CosmosSessionStore';
 import { directMethods } from './directMethods';
 import { type BlobEndpoint } from '../adapters/blob/ownBlobEndpoint';
 import { resolveConnections } from './resolveConnections';
-import { cosmosClient, consumerClient, producerClient, storageClients } from './clientsFor';
+import { cosmosClient, storageClients } from './clientsFor';
 import { JobWorker } from '../application/jobs/JobWorker';
 import type { JobBlobs } from '../ports/JobBlobs';
 import type { JobStore } from '../ports/JobStore';
@@ -17,41 +17,26 @@ import { LifecycleRelay } from '../application/lifecycle/LifecycleRelay';
 import { CatalogSync } from '../application/catalog/CatalogSync';
 import { TableDeviceCatalog } from '../adapters/tables/TableDeviceCatalog';
 import { ensureCosmosContainer } from '../adapters/cosmos/ensureCosmosContainer';
-import { EventHubAlertPublisher } from '../adapters/eventhubs/EventHubAlertPublisher';
-import { EventHubLifecyclePublisher } from '../adapters/eventhubs/EventHubLifecyclePublisher';
-import { EventHubPipelineProbe } from '../adapters/eventhubs/EventHubPipelineProbe';
-import { EventHubPublisher } from '../adapters/eventhubs/EventHubPublisher';
-import { LivenessKeys } from '../adapters/tables/livenessKeys';
-import { TableLivenessStore } from '../adapters/tables/TableLivenessStore';
-import { BlobSweepLeases } from '../adapters/blob/BlobSweepLeases';
 import { DeviceAuthenticator } from '../application/device/DeviceAuthenticator';
 import { DeviceCredentials } from '../application/device/DeviceCredentials';
 import { DeviceMessageIngress } from '../application/device/DeviceMessageIngress';
 import { RateLimiter } from '../application/device/RateLimiter';
-import { EventHubTelemetryPublisher } from '../adapters/eventhubs/EventHubTelemetryPublisher';
-import type { TelemetryPublisher } from '../ports/TelemetryPublisher';
-import { AlertRelay } from '../application/liveness/AlertRelay';
-import { LivenessIngest } from '../application/liveness/LivenessIngest';
-import { LivenessSweep } from '../application/liveness/LivenessSweep';
-import { PipelineMonitor } from '../application/liveness/PipelineMonitor';
-import { CosmosConnectionMirror } from '../adapters/cosmos/CosmosConnectionMirror';
 import { OtelMetrics } from '../adapters/telemetry/OtelMetrics';
 import type { Settings } from '../config/Settings';
 import type { SharedAccessPolicy } from '../domain/auth/SharedAccessPolicy';
-import type { LivenessPolicy } from '../domain/liveness/LivenessRecord';
 import { livenessEventHubHandler } from '../triggers/livenessHandlers';
 import type { LivenessServices } from '../application/liveness/LivenessServices';
-import { noAlertPublisher } from '../ports/AlertPublisher';
 import { systemClock, type Clock } from '../ports/Clock';
 import type { LifecyclePublisher } from '../ports/LifecyclePublisher';
 import type { Logger } from '../ports/Logger';
-import type { PipelineProbe } from '../ports/PipelineProbe';
 import type { RegistryServices } from '../http/RegistryServices';
 import type { RegistryStore } from '../ports/RegistryStore';
 import type { InvocationContext } from '@azure/functions';
 import { DependencyHealth } from '../application/health/DependencyHealth';
 import { HealthCheck } from '../application/health/HealthCheck';
 import { guardDependency } from './guardDependency';
+import { eventsCapability, type EventTransport } from './eventsCapability';
+import { ensureTable, livenessCapability, livenessMap } from './livenessCapability';
 import type { Platform } from './Platform';
 import { registryCapability } from './registryCapability';
 import { jobsCapability } from './jobsCapability';
@@ -59,13 +44,7 @@ import { ConfigurationRegistry } from '../configurations/ConfigurationRegistry';
 import { ConfigurationContentApplier } from '../configurations/ConfigurationContentApplier';
 import { CosmosConfigurationStore } from '../adapters/cosmos/CosmosConfigurationStore';
 
-/** What carries the service's events: Event Hubs in the product, something else in a benchmark. */
-export interface EventTransport {
-  lifecycle: LifecyclePublisher;
-  telemetry: TelemetryPublisher;
-  probe?: PipelineProbe;
-  close(): Promise<void>;
-}
+export type { EventTransport } from './eventsCapability';
 
 export interface RegistryEnvironment {
   settings: Settings;
@@ -120,15 +99,6 @@ export interface RegistryRuntime {
 const continuationSeal = (accountKey: string) =>
   new ContinuationSeal(createHash('sha256').update(`continuation-token:${accountKey}`).digest());
 
-async function ensureTable(table: TableClient): Promise<void> {
-  try {
-    await table.createTable();
-  } catch (error) {
-    // "Already exists" at start-up is expected.
-    if ((error as { statusCode?: number }).statusCode !== 409) throw error;
-  }
-}
-
 /** The composition root: SDK clients and adapters are chosen and built here, once per process. */
 export async function createRegistryServices(env: RegistryEnvironment): Promise<RegistryRuntime> {
   const { settings, policies, logger } = env;
@@ -174,77 +144,27 @@ export async function createRegistryServices(env: RegistryEnvironment): Promise<
   const { registryStore, credentials, deviceAuthenticator, certificates, hubName, hostName } =
     registry;
 
-  const livenessTable = storage.table(settings.LIVENESS_TABLE);
-  await ensureTable(livenessTable);
-  const catalogTable = storage.table(settings.CATALOG_TABLE);
-  await ensureTable(catalogTable);
-  const livenessStore = storageGuard(
-    new TableLivenessStore(livenessTable, new LivenessKeys(settings.LIVENESS_PARTITIONS)),
-  );
-  const policy: LivenessPolicy = {
-    defaultIntervalSeconds: settings.LIVENESS_DEFAULT_INTERVAL_SECONDS,
-    graceFactor: settings.LIVENESS_GRACE_FACTOR,
-    tombstoneSeconds: settings.LIVENESS_TOMBSTONE_SECONDS,
-    disconnectGraceSeconds: settings.LIVENESS_DISCONNECT_GRACE_SECONDS ?? null,
-  };
-
-  let alertPublisher = noAlertPublisher;
-  let transport: EventTransport;
-  let hubsProbe: (() => Promise<void>) | undefined;
+  const { table: livenessTable, store: livenessStore } = await livenessMap(platform);
+  const catalogTable = await ensureTable(storage.table(settings.CATALOG_TABLE));
   // A transport delivers to the ingest built below; it only calls once events flow.
   const built: { liveness?: LivenessServices } = {};
-  if (env.eventTransport) {
-    transport = env.eventTransport(
-      livenessEventHubHandler(() => Promise.resolve(built.liveness as LivenessServices)),
-    );
-  } else {
-    const connection = connections.eventHubs!;
-    const lifecycleProducer = producerClient(connection, settings.LIVENESS_EVENTHUB_NAME);
-    const lifecycleHub = new EventHubPublisher(lifecycleProducer);
-    hubsProbe = async () => {
-      await lifecycleProducer.getEventHubProperties({ abortSignal: AbortSignal.timeout(3_000) });
-    };
-    const alertHub = new EventHubPublisher(
-      producerClient(connection, settings.ALERTS_EVENTHUB_NAME),
-    );
-    const consumer = consumerClient(connection, '$Default', settings.LIVENESS_EVENTHUB_NAME);
-    alertPublisher = hubsGuard(new EventHubAlertPublisher(alertHub));
-    transport = {
-      lifecycle: hubsGuard(new EventHubLifecyclePublisher(lifecycleHub)),
-      telemetry: hubsGuard(new EventHubTelemetryPublisher(lifecycleHub)),
-      probe: hubsGuard(new EventHubPipelineProbe(consumer, livenessStore)),
-      close: async () => {
-        await Promise.allSettled([lifecycleHub.close(), alertHub.close(), consumer.close()]);
-      },
-    };
-  }
-  const publisher = transport.lifecycle;
-  const pipeline = new PipelineMonitor(
+  const events = eventsCapability(platform, {
     livenessStore,
-    transport.probe,
-    settings.LIVENESS_MAX_PIPELINE_LAG_SECONDS,
-  );
-  const mirror = cosmosGuard(new CosmosConnectionMirror(container));
+    ...(env.eventTransport ? { custom: env.eventTransport } : {}),
+    livenessHandler: livenessEventHubHandler(() =>
+      Promise.resolve(built.liveness as LivenessServices),
+    ),
+  });
+  const { transport } = events;
+  const hubsProbe = events.probe;
+  const publisher = transport.lifecycle;
   const metrics = new OtelMetrics();
-  const alertRelay = new AlertRelay(livenessStore, alertPublisher, logger, mirror);
-  const liveness: LivenessServices = {
+  const liveness = livenessCapability(platform, {
     store: livenessStore,
-    ingest: new LivenessIngest(livenessStore, policy, logger, alertRelay, clock, undefined, mirror),
-    sweep: new LivenessSweep(livenessStore, pipeline, alertRelay, policy, logger, {
-      budgetMs: settings.LIVENESS_SWEEP_BUDGET_SECONDS * 1000,
-      leases: storageGuard(
-        new BlobSweepLeases(
-          storage.blobs.getContainerClient(settings.LIVENESS_LEASE_CONTAINER),
-          settings.LIVENESS_TABLE,
-        ),
-      ),
-    }),
-    pipeline,
-    policy,
-    clock,
-    logger,
+    probe: transport.probe,
+    alerts: events.alerts,
     metrics,
-  };
+  });
   built.liveness = liveness;
 
   const relay = new LifecycleRelay(
