@@ -11,6 +11,7 @@ import {
 } from '../../src/domain/liveness/LivenessRecord';
 import { silentLogger } from '../../src/ports/Logger';
 import type { PipelineProbe } from '../../src/ports/PipelineProbe';
+import { onlineAt } from '../contract/livenessStoreContract';
 import { InMemoryLivenessStore } from '../fakes/InMemoryLivenessStore';
 import { t } from '../support/livenessEvents';
 
@@ -59,22 +60,7 @@ function sweeper(options: { behind?: boolean } = {}) {
 }
 
 /** An entry last heard from at `lastSeen` seconds: due 120 s later. */
-const heardAt = (deviceId: string, lastSeen: number): LivenessRecord =>
-  applyLivenessEvents(
-    null,
-    [
-      {
-        kind: 'activity',
-        deviceId,
-        moduleId: null,
-        at: t(lastSeen),
-        heartbeat: true,
-        intervalSeconds: null,
-        generationId: null,
-      },
-    ],
-    policy,
-  ).next!;
+const heardAt = (deviceId: string, lastSeen: number) => onlineAt(deviceId, lastSeen);
 
 describe('LivenessSweep', () => {
   it('leaves entries alone before their deadline', async () => {
